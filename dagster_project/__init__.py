@@ -1,0 +1,1 @@
+"""Dagster code location of the 控辍保学 warehouse."""

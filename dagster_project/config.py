@@ -1,0 +1,31 @@
+"""Settings from environment variables, with defaults that work in a checkout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path  # KCBX_RAW_DIR: where counties drop their extracts
+    build_db: Path  # KCBX_BUILD_DB: the working warehouse the run writes (never read by users)
+    warehouse: Path  # KCBX_WAREHOUSE: the published warehouse dashboards and analysts read
+    dbt_project_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data = REPO_ROOT / "data"
+        return cls(
+            raw_dir=Path(os.environ.get("KCBX_RAW_DIR", data / "raw")).resolve(),
+            build_db=Path(os.environ.get("KCBX_BUILD_DB", data / "build" / "warehouse.duckdb")).resolve(),
+            warehouse=Path(os.environ.get("KCBX_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
+            dbt_project_dir=REPO_ROOT / "dbt",
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses, so the profile writes the same build file."""
+        return {"KCBX_BUILD_DB": str(self.build_db)}

@@ -1,0 +1,1 @@
+"""Reading county extract files and landing them in the raw schema (no business rules)."""

@@ -1,0 +1,43 @@
+{#- The few engine-specific expressions, dispatched per adapter (duckdb now, spark later). -#}
+
+{% macro matches_regex(expr, pattern) -%}
+    {{ return(adapter.dispatch('matches_regex', 'kcbx')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_regex(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern }}')
+{%- endmacro %}
+
+{% macro duckdb__matches_regex(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- A date from text in one of the contract's forms (2025-09-01, 2025/9/1, 20250901, an
+    Excel serial number); null when it is none of them. -#}
+{% macro parse_date(expr) -%}
+    {{ return(adapter.dispatch('parse_date', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__parse_date(expr) -%}
+    coalesce(
+        try_to_timestamp({{ expr }}, 'yyyy-M-d'),
+        try_to_timestamp({{ expr }}, 'yyyy/M/d'),
+        try_to_timestamp({{ expr }}, 'yyyyMMdd'),
+        case
+            when {{ matches_regex(expr, '[0-9]{5}(\\.0+)?') }}
+                then date_add(date '1899-12-30', cast(cast({{ expr }} as double) as int))
+        end
+    )::date
+{%- endmacro %}
+
+{% macro duckdb__parse_date(expr) -%}
+    cast(coalesce(
+        try_strptime({{ expr }}, '%Y-%m-%d'),
+        try_strptime({{ expr }}, '%Y/%m/%d'),
+        case when {{ matches_regex(expr, '[0-9]{8}') }} then try_strptime({{ expr }}, '%Y%m%d') end,
+        case
+            when {{ matches_regex(expr, '[0-9]{5}(\\.0+)?') }}
+                then cast(date '1899-12-30' + cast(cast({{ expr }} as double) as integer) as timestamp)
+        end
+    ) as date)
+{%- endmacro %}

@@ -1,0 +1,20 @@
+{#- Small rule helpers shared by the models. -#}
+
+{#- Whole years of age on a date. -#}
+{% macro age_on(birth_date, on_date) -%}
+    (year({{ on_date }}) - year({{ birth_date }})
+        - case
+            when month({{ birth_date }}) > month({{ on_date }})
+                or (month({{ birth_date }}) = month({{ on_date }}) and day({{ birth_date }}) > day({{ on_date }}))
+                then 1
+            else 0
+        end)
+{%- endmacro %}
+
+{% macro parse_gender(expr) -%}
+    case trim({{ expr }}) when '男' then 'M' when '1' then 'M' when '女' then 'F' when '2' then 'F' end
+{%- endmacro %}
+
+{% macro yes_no(expr) -%}
+    coalesce(trim({{ expr }}) in ('是', '1', 'Y', 'y', '有'), false)
+{%- endmacro %}

@@ -1,0 +1,35 @@
+-- Every student-status record of every snapshot, with the school's township and stage.
+with
+
+status as (
+
+    select * from {{ ref('stg_student_status') }}
+
+),
+
+schools as (
+
+    select * from {{ ref('int_schools') }}
+
+)
+
+select
+    status.snapshot_date,
+    status.student_no,
+    status.id_number,
+    status.student_name,
+    status.gender,
+    status.school_code,
+    schools.township_code,
+    schools.stage as school_stage,
+    status.grade,
+    status.status,
+    status.hukou_area_code,
+    status.is_left_behind,
+    status.is_migrant_reported,
+    status.disability_type,
+    status.is_orphan,
+    status.special_groups,
+    status.snapshot_date = max(status.snapshot_date) over () as is_latest_snapshot
+from status
+left join schools on status.school_code = schools.school_code

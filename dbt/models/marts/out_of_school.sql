@@ -1,0 +1,80 @@
+-- 户籍 vs 学籍: age-eligible registered children with no 在读/休学 status in the latest snapshot.
+with
+
+as_of as (
+
+    select * from {{ ref('int_as_of') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_household_members') }}
+    where person_status = 'normal'
+
+),
+
+last_status as (
+
+    select * from {{ ref('int_student_last_status') }}
+
+),
+
+poverty as (
+
+    select * from {{ ref('int_poverty_members') }}
+
+),
+
+eligible as (
+
+    select
+        residents.*,
+        as_of.as_of_date,
+        cast({{ age_on('residents.birth_date', 'as_of.age_cutoff_date') }} as integer) as age
+    from residents
+    cross join as_of
+    where
+        {{ age_on('residents.birth_date', 'as_of.age_cutoff_date') }}
+        between {{ var('compulsory_min_age') }} and {{ var('compulsory_max_age') }} - 1
+
+),
+
+classified as (
+
+    select
+        eligible.*,
+        last_status.status as last_status,
+        last_status.snapshot_date as last_status_date,
+        case
+            when last_status.id_number is null then 'never_enrolled'
+            when last_status.status = 'transferred_out' then 'transferred_out'
+            else 'left_status'
+        end as category
+    from eligible
+    left join last_status on eligible.id_number = last_status.id_number
+    where
+        last_status.id_number is null
+        or not (
+            (last_status.is_latest_snapshot and last_status.status in ('enrolled', 'suspended'))
+            or (last_status.status = 'graduated' and last_status.grade = 9)
+            or last_status.status = 'deceased'
+        )
+
+)
+
+select
+    classified.id_number,
+    classified.person_name,
+    classified.household_no,
+    classified.township_code,
+    classified.village,
+    classified.age,
+    classified.category,
+    classified.last_status,
+    classified.last_status_date,
+    poverty.id_number is not null as is_poverty_household,
+    poverty.poverty_type,
+    classified.as_of_date
+from classified
+left join poverty on classified.id_number = poverty.id_number

@@ -1,0 +1,53 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'household') }}
+
+),
+
+cleaned as (
+
+    select
+        *,
+        {{ clean_id_text('"公民身份号码"') }} as id_text
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        {{ id_number_issue('id_text') }} as id_number_issue
+    from cleaned
+
+),
+
+renamed as (
+
+    select
+        _source_file as source_file,
+        _row_number as source_row,
+        _snapshot_date as snapshot_date,
+        nullif("户号", '') as household_no,
+        nullif("姓名", '') as person_name,
+        {{ parse_gender('"性别"') }} as gender,
+        nullif("公民身份号码", '') as id_number_raw,
+        {{ normalized_id_number('id_text', 'id_number_issue') }} as id_number,
+        id_number_issue,
+        {{ parse_date('"出生日期"') }} as birth_date_reported,
+        nullif("与户主关系", '') as relation_to_head,
+        nullif("户籍地乡镇", '') as township_text,
+        nullif("户籍地村居", '') as village,
+        case coalesce(nullif("人员状态", ''), '正常')
+            when '正常' then 'normal'
+            when '死亡' then 'deceased'
+            when '迁出' then 'moved_out'
+            else 'unknown'
+        end as person_status
+    from classified
+
+)
+
+select * from renamed

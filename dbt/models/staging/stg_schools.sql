@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'schools') }}
+
+),
+
+renamed as (
+
+    select
+        trim("学校标识码") as school_code,
+        trim("学校名称") as school_name,
+        case trim("学段")
+            when '小学' then 'primary'
+            when '初中' then 'junior'
+            when '九年一贯制' then 'nine_year'
+            else 'unknown'
+        end as stage,
+        trim("乡镇") as township_text,
+        trim("城乡类型") as urban_rural
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,387 @@
+"""The synthetic county: people, households, schools, enrolment, planted cases.
+
+Everything is vectorised with numpy and deterministic by seed. Planted cases are decided here
+and recorded as truth; the writers only render the world into extract files.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from samplegen import calendar, idnumber, names
+
+# Attendance codes, in the order of ATTENDANCE_VALUES.
+PRESENT, LATE, EARLY, SICK, PERSONAL, UNEXCUSED = range(6)
+ATTENDANCE_VALUES = ("出勤", "迟到", "早退", "病假", "事假", "旷课")
+_ATTENDANCE_P = (0.955, 0.012, 0.004, 0.015, 0.010, 0.004)
+
+# Snapshot events: what the status registry shows after the event date.
+EV_NONE, EV_LEFT, EV_TRANSFER, EV_SUSPEND = range(4)
+
+# Planted attendance tails ending on the last school day: (pattern, stage, streak).
+STREAK_PLANTS = {
+    "streak_2": ([UNEXCUSED] * 2, None, 2),
+    "streak_3": ([UNEXCUSED] * 3, "absent_3d", 3),
+    "streak_4_with_leave": ([UNEXCUSED, UNEXCUSED, SICK, UNEXCUSED, UNEXCUSED], "absent_3d", 4),
+    "streak_5": ([UNEXCUSED] * 5, "suspected_dropout", 5),
+    "streak_5_with_leave": (
+        [UNEXCUSED, UNEXCUSED, PERSONAL, PERSONAL, UNEXCUSED, UNEXCUSED, UNEXCUSED],
+        "suspected_dropout",
+        5,
+    ),
+    "streak_7": ([UNEXCUSED] * 7, "suspected_dropout", 7),
+    "streak_14": ([UNEXCUSED] * 14, "suspected_dropout", 14),
+    "streak_15": ([UNEXCUSED] * 15, "dropout", 15),
+    "streak_20_with_leave": ([UNEXCUSED] * 10 + [SICK] * 2 + [UNEXCUSED] * 10, "dropout", 20),
+    "long_leave": ([SICK] * 10, None, 0),
+}
+RETURN_PATTERN = [UNEXCUSED] * 6
+NOT_ON_ROSTER_GAP = 8  # school days without any attendance row before the as-of date
+
+
+@dataclass(frozen=True)
+class Params:
+    county_code: str = "410527"
+    students: int = 60_000
+    start: date = date(2025, 9, 1)
+    end: date = date(2026, 1, 16)
+    seed: int = 20250901
+
+
+@dataclass
+class World:
+    params: Params
+    county_name: str
+    townships: pd.DataFrame
+    schools: pd.DataFrame
+    people: pd.DataFrame  # household register + migrant students
+    days: np.ndarray  # school days, datetime64[D]
+    snapshots: list[date]
+    plants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    patterns: dict[int, list[int]] = field(default_factory=dict)  # person -> tail codes
+    returns: dict[int, int] = field(default_factory=dict)  # person -> streak end index
+
+
+def _county_townships(county_code: str) -> pd.DataFrame:
+    ref = resources.files("samplegen").joinpath("reference/county_townships.csv")
+    with ref.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["county_code"] == county_code]
+    if not rows:
+        raise SystemExit(f"unknown county code {county_code}: see samplegen/reference/")
+    t = pd.DataFrame(rows).rename(columns={"nbs2023_code": "code"})
+    t["kind"] = np.select(
+        [t["name"].str.endswith("街道"), t["name"].str.endswith("镇")], ["城区", "镇区"], "乡村"
+    )
+    t["weight"] = np.where(t["kind"] == "城区", 2.5, np.where(t["kind"] == "镇区", 1.0, 0.8))
+    t["migrant_heavy"] = np.where(t["kind"] == "城区", "是", "否")
+    return t.reset_index(drop=True)
+
+
+_COUNTY_NAMES = {"410527": "内黄县", "341522": "霍邱县", "530113": "东川区", "410781": "卫辉市"}
+
+
+def _cohort_births(rng: np.random.Generator, cohorts: np.ndarray) -> np.ndarray:
+    """Birth dates for children entering grade 1 in school year ``cohort``: they are 6 on
+    31 August of that year, i.e. born 1 Sep (cohort-7) .. 31 Aug (cohort-6)."""
+    lo = np.array([np.datetime64(f"{c - 7}-09-01") for c in range(cohorts.min(), cohorts.max() + 1)])
+    lo_for = lo[cohorts - cohorts.min()]
+    offset = rng.integers(0, 365, size=len(cohorts))
+    return lo_for + offset.astype("timedelta64[D]")
+
+
+def _unique_ids(area: np.ndarray, birth: np.ndarray, male: np.ndarray, rng) -> np.ndarray:
+    """IDs unique per (area, birth date, sex): sequence = rank within the group, odd = male."""
+    df = pd.DataFrame({"a": area, "b": birth, "m": male, "r": rng.random(len(area))})
+    rank = df.sort_values("r").groupby(["a", "b", "m"]).cumcount().sort_index().to_numpy()
+    if rank.max() >= 450:
+        raise SystemExit("too many people share a birth date: the sequence numbers run out")
+    group_base = birth.astype("datetime64[D]").astype(np.int64) % 50 * 2
+    seq = (group_base + rank * 2) % 1000 + np.where(male, 1, 0)
+    return idnumber.build_ids(area, birth, seq)
+
+
+def _given_names(rng, n: int) -> np.ndarray:
+    chars = np.array(list(names.GIVEN_CHARS))
+    one = chars[rng.integers(0, len(chars), n)]
+    two = chars[rng.integers(0, len(chars), n)]
+    return np.where(rng.random(n) < 0.7, np.char.add(one, two), one)
+
+
+def build(params: Params, progress=print) -> World:
+    rng = np.random.default_rng(params.seed)
+    county = params.county_code
+    towns = _county_townships(county)
+    y0, y1 = calendar.school_year(params.start), calendar.school_year(params.end)
+    days = calendar.school_days(params.start, params.end)
+    snaps = calendar.snapshot_dates(params.start, params.end)
+    if len(days) < 30 or len(snaps) < 2:
+        raise SystemExit("the date range needs at least 30 school days and two snapshot dates")
+
+    # --- register children: cohorts from age ~17 down to ~3 at the end ---------------------
+    local_share = 0.95
+    per_cohort = int(round(params.students * local_share / 9))
+    child_cohorts = np.arange(y0 - 10, y1 + 4)
+    cohort = np.repeat(child_cohorts, per_cohort)
+    n_child = len(cohort)
+    progress(f"  people: {n_child:,} register children in {len(towns)} townships")
+    child_birth = _cohort_births(rng, cohort)
+    # Group children into households of 1-3 siblings (cohorts shuffled, so siblings differ).
+    order = rng.permutation(n_child)
+    sizes = rng.choice([1, 2, 3], p=[0.40, 0.45, 0.15], size=n_child)
+    hh_of_slot = np.repeat(np.arange(n_child), sizes)[:n_child]
+    household = np.empty(n_child, dtype=np.int64)
+    household[order] = hh_of_slot
+    n_hh = int(household.max()) + 1
+    hh_town = rng.choice(len(towns), size=n_hh, p=towns["weight"] / towns["weight"].sum())
+    n_villages = 30
+    hh_village = rng.integers(0, n_villages, size=n_hh)
+    hh_surname = rng.choice(
+        list(names.SURNAMES), size=n_hh, p=np.array(names.SURNAME_WEIGHTS) / sum(names.SURNAME_WEIGHTS)
+    )
+    hh_no = np.char.add(
+        np.char.add(towns["code"].to_numpy()[hh_town].astype("U9"), "0"),
+        np.char.zfill(np.arange(1, n_hh + 1).astype("U7"), 7),
+    )
+    # Parents: head (father) and a spouse for 85% of households.
+    eldest = pd.Series(child_birth).groupby(household).min().to_numpy()
+    head_birth = eldest - rng.integers(22 * 365, 35 * 365, size=n_hh).astype("timedelta64[D]")
+    has_spouse = rng.random(n_hh) < 0.85
+    spouse_hh = np.nonzero(has_spouse)[0]
+    spouse_birth = head_birth[spouse_hh] + rng.integers(-900, 1500, size=len(spouse_hh)).astype(
+        "timedelta64[D]"
+    )
+
+    hh_idx = np.concatenate([np.arange(n_hh), spouse_hh, household])
+    role = np.concatenate(
+        [np.full(n_hh, "户主"), np.full(len(spouse_hh), "配偶"), np.full(n_child, "child")]
+    )
+    birth = np.concatenate([head_birth, spouse_birth, child_birth])
+    male = np.concatenate(
+        [np.ones(n_hh, bool), np.zeros(len(spouse_hh), bool), rng.random(n_child) < 0.52]
+    )
+    role = np.where(role == "child", np.where(male, "子", "女"), role)
+    cohort_all = np.concatenate([np.full(n_hh + len(spouse_hh), -1), cohort])
+    n_reg = len(hh_idx)
+
+    # --- migrant students: registered elsewhere, schooled here ------------------------------
+    n_mig_per = int(round(params.students * (1 - local_share) / 9))
+    mig_cohort = np.repeat(np.arange(y0 - 9, y1 + 1), n_mig_per)
+    n_mig = len(mig_cohort)
+    mig_birth = _cohort_births(rng, mig_cohort)
+    mig_area = rng.choice(names.NEIGHBOUR_AREAS, size=n_mig)
+    mig_town = rng.choice(len(towns), size=n_mig, p=towns["weight"] / towns["weight"].sum())
+
+    area = np.concatenate([np.full(n_reg, county), mig_area])
+    all_birth = np.concatenate([birth, mig_birth])
+    all_male = np.concatenate([male, rng.random(n_mig) < 0.52])
+    ids = _unique_ids(area, all_birth, all_male, rng)
+    surname = np.concatenate([hh_surname[hh_idx], rng.choice(list(names.SURNAMES), size=n_mig)])
+    # Spouses keep their own surname.
+    own = np.nonzero(role == "配偶")[0]
+    surname[own] = rng.choice(list(names.SURNAMES), size=len(own))
+    full_name = np.char.add(surname.astype("U1"), _given_names(rng, n_reg + n_mig))
+
+    people = pd.DataFrame(
+        {
+            "household": np.concatenate([hh_idx, np.full(n_mig, -1)]),
+            "role": np.concatenate([role, np.full(n_mig, "migrant")]),
+            "name": full_name,
+            "male": all_male,
+            "birth": all_birth,
+            "id_number": ids,
+            "cohort": np.concatenate([cohort_all, mig_cohort]),
+            "town": np.concatenate([hh_town[hh_idx], mig_town]),
+            "in_register": np.concatenate([np.ones(n_reg, bool), np.zeros(n_mig, bool)]),
+            "migrant_area": np.concatenate([np.full(n_reg, ""), mig_area]),
+        }
+    )
+    people["household_no"] = np.where(people["household"] >= 0, hh_no[people["household"].clip(0)], "")
+    people["village"] = np.where(people["household"] >= 0, hh_village[people["household"].clip(0)], -1)
+    people["person_status"] = "正常"
+    # Students: everyone of a cohort that is in grade 1..10 (10 = graduated) at some time.
+    people["student"] = (people["cohort"] >= y0 - 9) & (people["cohort"] <= y1)
+    people["event"] = EV_NONE
+    people["event_day"] = len(days)
+    people["att_end"] = len(days)
+    people["student_no"] = np.where(people["student"], "G" + people["id_number"], "")
+    # 0.5% of migrant students have a J number and no ID number in the status registry.
+    j = people.index[(people["role"] == "migrant") & (rng.random(len(people)) < 0.005)]
+    people.loc[j, "student_no"] = "J" + people.loc[j, "id_number"].str[:17] + "0"
+    people["status_id"] = np.where(people.index.isin(j), "", people["id_number"])
+
+    _key_groups(people, rng, n_hh)
+    poverty = _poverty_households(rng, n_hh)
+    people["poverty_type"] = np.where(
+        people["household"] >= 0, poverty["type"][people["household"].clip(0)], ""
+    )
+    people["monitor_type"] = np.where(
+        people["household"] >= 0, poverty["monitor"][people["household"].clip(0)], ""
+    )
+    people["risk_cleared"] = np.where(
+        people["household"] >= 0, poverty["cleared"][people["household"].clip(0)], ""
+    )
+    schools = _schools(people, towns, county, y1, rng)
+
+    world = World(params, _COUNTY_NAMES.get(county, county), towns, schools, people, days, snaps)
+    _plant(world, rng, y1)
+    progress(
+        f"  {int(people['student'].sum()):,} students, {len(schools)} schools, "
+        f"{len(days)} school days, {len(snaps)} snapshots, {len(world.plants)} planted cases"
+    )
+    return world
+
+
+def _key_groups(people: pd.DataFrame, rng, n_hh: int) -> None:
+    n = len(people)
+    left_hh = rng.choice(["否", "单亲外出", "双亲外出"], p=[0.8, 0.12, 0.08], size=n_hh)
+    people["left_behind"] = np.where(
+        people["household"] >= 0, left_hh[people["household"].clip(0)], "否"
+    )
+    people["disability"] = np.where(
+        rng.random(n) < 0.015, rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"], n), "无"
+    )
+    people["inclusive"] = np.where(
+        people["disability"] != "无", rng.choice(["是", "送教上门"], p=[0.75, 0.25], size=n), "否"
+    )
+    people["orphan"] = np.where(rng.random(n) < 0.003, "是", "否")
+    groups = {"单亲家庭": 0.04, "重组家庭": 0.02, "困境儿童": 0.01, "学困生": 0.05, "违法犯罪记录": 0.001}
+    tags = np.full(n, "", dtype=object)
+    for g, p in groups.items():
+        hit = rng.random(n) < p
+        tags = np.where(hit, np.where(tags == "", g, tags + "、" + g), tags)
+    people["special"] = tags
+
+
+def _poverty_households(rng, n_hh: int) -> dict[str, np.ndarray]:
+    kind = rng.choice(["", "脱贫户", "监测户", "一般农户"], p=[0.925, 0.05, 0.02, 0.005], size=n_hh)
+    monitor = np.where(
+        kind == "监测户",
+        rng.choice(["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"], p=[0.4, 0.4, 0.2], size=n_hh),
+        "",
+    )
+    cleared = np.where(kind == "", "", np.where(rng.random(n_hh) < 0.3, "是", "否"))
+    return {"type": kind, "monitor": monitor, "cleared": cleared}
+
+
+def _schools(people: pd.DataFrame, towns: pd.DataFrame, county: str, y1: int, rng) -> pd.DataFrame:
+    """Primary and junior schools per township; assigns each student a primary and a junior."""
+    rows = []
+    people["primary_school"] = -1
+    people["junior_school"] = -1
+    stu = people[people["student"]]
+    for t, group in stu.groupby("town"):
+        town = towns.loc[t]
+        per_year = len(group) / 10
+        n_primary = max(1, int(np.ceil(per_year * 6 / 450)))
+        n_junior = max(1, int(np.ceil(per_year * 3 / 900)))
+        base = len(rows)
+        for k in range(n_primary):
+            name = f"{town['name']}中心小学" if k == 0 else f"{town['name']}第{k + 1}小学"
+            kind = "乡村" if (k > 0 and town["kind"] != "城区") else town["kind"]
+            rows.append((name, "小学", town["code"], kind))
+        for k in range(n_junior):
+            suffix = "初级中学" if k == 0 else f"第{k + 1}初级中学"
+            rows.append((f"{town['name']}{suffix}", "初中", town["code"], town["kind"]))
+        idx = group.index.to_numpy()
+        people.loc[idx, "primary_school"] = base + rng.integers(0, n_primary, len(idx))
+        people.loc[idx, "junior_school"] = base + n_primary + rng.integers(0, n_junior, len(idx))
+    schools = pd.DataFrame(rows, columns=["name", "stage", "town_code", "urban_rural"])
+    schools["code"] = [f"2{county[:2]}{county[2:]}{i + 1:03d}" for i in range(len(schools))]
+    schools["name"] = _COUNTY_NAMES.get(county, "") + schools["name"]
+    return schools
+
+
+def _take(pool: np.ndarray, used: set, n: int, rng, prefer: np.ndarray | None = None) -> np.ndarray:
+    free = np.array([p for p in pool if p not in used])
+    if len(free) < n:
+        raise SystemExit("the county is too small for the planted cases: raise --students")
+    weights = None
+    if prefer is not None:
+        w = np.where(prefer[free], 6.0, 1.0)
+        weights = w / w.sum()
+    pick = rng.choice(free, size=n, replace=False, p=weights)
+    used.update(pick.tolist())
+    return pick
+
+
+def _plant(world: World, rng, y1: int) -> None:
+    p = world.people
+    n = world.params.students
+    n_days = len(world.days)
+    count = max(2, int(round(n * 0.0005)))
+    final_cohort_ok = (p["cohort"] >= y1 - 8) & (p["cohort"] <= y1 - 1)
+    poor = (p["poverty_type"].isin(["脱贫户", "监测户"])).to_numpy()
+    usable = (p["status_id"] != "").to_numpy()
+    used: set[int] = set()
+    records = []
+
+    def record(idx, plant, **extra):
+        for i in idx:
+            records.append({"person": int(i), "plant": plant, **extra})
+
+    enrolled = np.nonzero((p["student"] & final_cohort_ok).to_numpy() & usable)[0]
+    register_kids = np.nonzero((p["in_register"] & final_cohort_ok & (p["role"] != "户主")).to_numpy())[0]
+
+    # Attendance tails ending on the last school day (and long leave, and a too-short streak).
+    for plant, (pattern, _stage, _streak) in STREAK_PLANTS.items():
+        picked = _take(enrolled, used, count, rng, poor)
+        for i in picked:
+            world.patterns[int(i)] = pattern
+        record(picked, plant)
+    # A streak of 6 in mid-term, then back in school.
+    picked = _take(enrolled, used, count, rng, poor)
+    for i in picked:
+        world.returns[int(i)] = n_days - 15
+    record(picked, "returned")
+    # In status, but the school's attendance roster stopped listing them.
+    picked = _take(enrolled, used, count, rng, poor)
+    p.loc[picked, "att_end"] = np.where(
+        rng.random(len(picked)) < 0.5, 0, n_days - NOT_ON_ROSTER_GAP
+    )
+    record(picked, "not_on_roster")
+
+    # Status events between two snapshots (only children registered in the county).
+    enrolled_reg = np.intersect1d(enrolled, register_kids)
+    snap_days = np.searchsorted(world.days, np.array(world.snapshots, dtype="datetime64[D]"))
+    for plant, event in (("left_status", EV_LEFT), ("transferred_out", EV_TRANSFER), ("suspended", EV_SUSPEND)):
+        picked = _take(enrolled_reg, used, count, rng, poor)
+        k = rng.integers(1, len(snap_days), size=len(picked))
+        lo, hi = snap_days[k - 1], np.maximum(snap_days[k] - 1, snap_days[k - 1] + 1)
+        day = lo + (rng.random(len(picked)) * (hi - lo)).astype(int)
+        p.loc[picked, "event"] = event
+        p.loc[picked, "event_day"] = day
+        p.loc[picked, "att_end"] = day + 1
+        record(picked, plant)
+    # Registered children who never had a student status; and who died or moved away.
+    for plant, status in (("never_enrolled", "正常"), ("deceased", "死亡"), ("moved_out", "迁出")):
+        picked = _take(register_kids, used, count if status == "正常" else max(2, count // 3), rng, poor)
+        p.loc[picked, "student"] = False
+        p.loc[picked, "student_no"] = ""
+        p.loc[picked, "person_status"] = status
+        record(picked, plant)
+    world.plants = pd.DataFrame(records)
+
+
+def enrolled_days(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Per student (rows of ``people`` where student) the first and one-past-last school-day
+    index on the attendance roster, from cohorts and planted events."""
+    p = world.people
+    years = np.array([calendar.school_year(d.astype(object)) for d in world.days])
+    first_day_of_year = {y: int(np.argmax(years == y)) for y in np.unique(years)}
+    last_day_of_year = {y: int(len(years) - np.argmax(years[::-1] == y)) for y in np.unique(years)}
+    cohort = p["cohort"].to_numpy()
+    start = np.full(len(p), len(years))
+    end = np.zeros(len(p), dtype=int)
+    for y in np.unique(years):
+        in_grade = (y - cohort + 1 >= 1) & (y - cohort + 1 <= 9)
+        start = np.where(in_grade, np.minimum(start, first_day_of_year[y]), start)
+        end = np.where(in_grade, np.maximum(end, last_day_of_year[y]), end)
+    end = np.minimum(end, p["att_end"].to_numpy())
+    return start, end
+

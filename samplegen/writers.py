@@ -1,0 +1,391 @@
+"""Render a synthetic county into the contract's raw extracts, and its truth files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from openpyxl import Workbook
+
+from samplegen import calendar, idnumber
+from samplegen.world import (
+    ATTENDANCE_VALUES,
+    EV_LEFT,
+    EV_SUSPEND,
+    EV_TRANSFER,
+    NOT_ON_ROSTER_GAP,
+    PRESENT,
+    RETURN_PATTERN,
+    STREAK_PLANTS,
+    UNEXCUSED,
+    _ATTENDANCE_P,
+    World,
+    enrolled_days,
+)
+
+SYNTHETIC_NOTE = "合成样例数据：本目录中的全部人员、身份证号和学校均为程序随机生成，与真实人员无关。"
+GRADE_NAMES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三")
+GRADE_CODES = ("11", "12", "13", "14", "15", "16", "21", "22", "23")
+LEAVE_REASONS = {3: "发烧", 4: "家中有事"}
+
+
+def _ymd(d) -> str:
+    return str(np.datetime64(d, "D")).replace("-", "")
+
+
+def write_all(world: World, raw: Path, truth: Path, progress=print) -> dict[str, int]:
+    rng = np.random.default_rng(world.params.seed + 1)
+    for sub in ("household", "student_status", "attendance", "poverty", "reference"):
+        (raw / sub).mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
+    (raw / "说明_合成样例数据.txt").write_text(SYNTHETIC_NOTE + "\n", encoding="utf-8")
+    counts: dict[str, int] = {}
+    quarantine: list[dict] = []
+    counts["reference"] = _write_reference(world, raw / "reference")
+    progress(f"  reference: {len(world.schools)} schools, {len(world.townships)} townships")
+    counts["household"] = _write_household(world, raw / "household", rng, quarantine)
+    progress(f"  household register: {counts['household']:,} rows (GBK CSV)")
+    counts["student_status"] = _write_status(world, raw / "student_status", rng)
+    progress(f"  student status: {counts['student_status']:,} rows in {len(world.snapshots)} snapshots")
+    counts["poverty"] = _write_poverty(world, raw / "poverty", rng)
+    progress(f"  poverty households: {counts['poverty']:,} member rows (xlsx with a title row)")
+    counts["attendance"] = _write_attendance(world, raw / "attendance", rng, progress)
+    progress(f"  attendance: {counts['attendance']:,} rows")
+    _write_truth(world, truth, quarantine, counts)
+    return counts
+
+
+def _write_reference(world: World, folder: Path) -> int:
+    s = world.schools
+    pd.DataFrame(
+        {
+            "学校标识码": s["code"],
+            "学校名称": s["name"],
+            "学段": s["stage"],
+            "乡镇": s["town_code"],
+            "城乡类型": s["urban_rural"],
+        }
+    ).to_csv(folder / "schools.csv", index=False, encoding="utf-8")
+    t = world.townships
+    pd.DataFrame(
+        {"乡镇代码": t["code"], "乡镇名称": t["name"], "城乡类型": t["kind"], "是否流动人口集中": t["migrant_heavy"]}
+    ).to_csv(folder / "townships.csv", index=False, encoding="utf-8")
+    return len(s) + len(t)
+
+
+def _village_names(world: World) -> np.ndarray:
+    from samplegen import names
+
+    rng = np.random.default_rng(world.params.seed + 2)
+    chars = np.array(list(names.VILLAGE_CHARS))
+    a = chars[rng.integers(0, len(chars), 30)]
+    b = chars[rng.integers(0, len(chars), 30)]
+    return np.char.add(np.char.add(a, b), rng.choice(names.VILLAGE_SUFFIXES, 30))
+
+
+def _dirty(ids: pd.Series, rng, full_width: float, lower_x: float) -> pd.Series:
+    out = ids.copy()
+    fw = rng.random(len(out)) < full_width
+    out[fw] = out[fw].map(idnumber.to_full_width)
+    lx = (rng.random(len(out)) < lower_x) & out.str.endswith("X")
+    out[lx] = out[lx].str[:-1] + "x"
+    return out
+
+
+def _write_household(world: World, folder: Path, rng, quarantine: list[dict]) -> int:
+    p = world.people
+    reg = p[p["in_register"]].sort_values(["household", "birth"], kind="stable")
+    plant_people = set(world.plants["person"]) if len(world.plants) else set()
+    towns = world.townships
+    town_name = towns["name"].to_numpy()[reg["town"]]
+    town_code = towns["code"].to_numpy()[reg["town"]]
+    ids = _dirty(reg["id_number"], rng, full_width=0.01, lower_x=0.5)
+    adults = reg["role"].isin(["户主", "配偶"]).to_numpy()
+    born_1900s = reg["id_number"].str[6:8].eq("19").to_numpy()
+    old = adults & born_1900s & (rng.random(len(reg)) < 0.3)
+    ids[old] = reg["id_number"][old].map(idnumber.to_old_15)
+    spaced = rng.random(len(reg)) < 0.005
+    ids[spaced] = ids[spaced].str[:6] + " " + ids[spaced].str[6:]
+    bad = (
+        reg["student"].to_numpy()
+        & ~reg.index.isin(plant_people)
+        & (rng.random(len(reg)) < 0.002)
+        & ~old
+    )
+    ids[bad] = reg["id_number"][bad].map(idnumber.with_wrong_check)
+    birth = pd.to_datetime(reg["birth"])
+    df = pd.DataFrame(
+        {
+            "户号": reg["household_no"],
+            "姓名": reg["name"],
+            "性别": np.where(reg["male"], "男", "女"),
+            "身份证号": ids,
+            "出生日期": birth.dt.year.astype(str) + "/" + birth.dt.month.astype(str) + "/" + birth.dt.day.astype(str),
+            "与户主关系": reg["role"],
+            "乡镇(街道)": np.where(rng.random(len(reg)) < 0.03, town_code, town_name),
+            "村(社区)": _village_names(world)[reg["village"]],
+            "人员状态": reg["person_status"],
+        }
+    )
+    name = f"户籍_{world.snapshots[-1].strftime('%Y%m%d')}.csv"
+    df.to_csv(folder / name, index=False, encoding="gbk")
+    for pos in np.nonzero(bad)[0]:
+        quarantine.append(
+            {
+                "source": "household",
+                "file": name,
+                "row": int(pos) + 2,
+                "column": "身份证号",
+                "value": ids.iloc[pos],
+                "reason": "bad_check_digit",
+            }
+        )
+    return len(df)
+
+
+def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFrame:
+    p = world.people
+    y = calendar.school_year(snap)
+    grade = y - p["cohort"] + 1
+    event_date = np.where(
+        p["event_day"] < len(world.days),
+        world.days[np.minimum(p["event_day"], len(world.days) - 1)],
+        np.datetime64("2999-12-31"),
+    )
+    after = np.datetime64(snap) > event_date
+    keep = p["student"] & grade.between(1, 10) & ~(after & (p["event"] == EV_LEFT))
+    s = p[keep]
+    g = grade[keep].clip(upper=9).to_numpy()
+    after = after[keep.to_numpy()]
+    status = np.where(grade[keep] == 10, "毕业", "在读")
+    status = np.where(after & (s["event"] == EV_TRANSFER), "转出", status)
+    status = np.where(after & (s["event"] == EV_SUSPEND), "休学", status)
+    school = np.where(g <= 6, s["primary_school"], s["junior_school"])
+    sch = world.schools
+    towns = world.townships
+    hukou = np.where(
+        s["in_register"], towns["code"].to_numpy()[s["town"]] + "000", s["migrant_area"]
+    )
+    return pd.DataFrame(
+        {
+            "全国学籍号": s["student_no"],
+            "姓名": s["name"],
+            "性别": np.where(s["male"], "男", "女"),
+            "出生日期": np.datetime_as_string(s["birth"].to_numpy().astype("datetime64[D]")),
+            "身份证件号": _dirty(s["status_id"], rng, full_width=0.0, lower_x=0.2),
+            "学校标识码": sch["code"].to_numpy()[school],
+            "学校名称": sch["name"].to_numpy()[school],
+            "年级": np.array(GRADE_CODES if use_codes else GRADE_NAMES)[g - 1],
+            "班级": (s["id_number"].str[-3:-1].astype(int) % 4 + 1).astype(str) + "班",
+            "学籍状态": status,
+            "户口所在地行政区划": hukou,
+            "是否留守儿童": s["left_behind"],
+            "是否进城务工人员随迁子女": np.where(s["in_register"], "否", "是"),
+            "残疾类型": s["disability"],
+            "随班就读": s["inclusive"],
+            "是否孤儿": s["orphan"],
+            "特殊群体": s["special"],
+        }
+    )
+
+
+def _write_status(world: World, folder: Path, rng) -> int:
+    total = 0
+    for k, snap in enumerate(world.snapshots):
+        df = _status_frame(world, snap, use_codes=(k == 1), rng=rng)
+        path = folder / f"学籍_{snap.strftime('%Y%m%d')}.csv"
+        df.to_csv(path, index=False, encoding="utf-8-sig")
+        total += len(df)
+    return total
+
+
+def _write_poverty(world: World, folder: Path, rng) -> int:
+    p = world.people
+    members = p[(p["poverty_type"] != "") & p["in_register"]].sort_values(["household", "birth"], kind="stable")
+    ids = _dirty(members["id_number"], rng, full_width=0.03, lower_x=0.5)
+    towns = world.townships
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("脱贫户监测户")
+    ws.append([f"{world.county_name}脱贫户及监测户家庭成员信息表（合成样例数据）"])
+    ws.append([f"导出日期：{world.snapshots[-1].isoformat()}"])
+    ws.append(["户编号", "成员姓名", "证件号码", "与户主关系", "乡(镇)", "行政村", "户类型", "监测对象类型", "风险是否消除"])
+    villages = _village_names(world)
+    for row in zip(
+        members["household_no"],
+        members["name"],
+        ids,
+        members["role"],
+        towns["name"].to_numpy()[members["town"]],
+        villages[members["village"]],
+        members["poverty_type"],
+        members["monitor_type"],
+        members["risk_cleared"],
+        strict=True,
+    ):
+        ws.append(list(row))
+    wb.save(folder / f"脱贫户监测户_{world.snapshots[-1].strftime('%Y%m%d')}.xlsx")
+    return len(members)
+
+
+def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
+    """Codes (students × school days) for the people ``idx``: mostly present, isolated
+    unexcused days, and the planted tails and streaks."""
+    n_days = len(world.days)
+    cum = np.cumsum(_ATTENDANCE_P)
+    codes = np.searchsorted(cum, rng.random((len(idx), n_days), dtype=np.float32)).astype(np.uint8)
+    codes = np.minimum(codes, UNEXCUSED)
+    # Background unexcused days stand alone between two present days.
+    prev = np.pad(codes[:, :-1], ((0, 0), (1, 0)), constant_values=255)
+    nxt = np.pad(codes[:, 1:], ((0, 0), (0, 1)), constant_values=255)
+    lone = (prev == PRESENT) & (nxt == PRESENT)
+    codes[(codes == UNEXCUSED) & ~lone] = PRESENT
+    pos = {int(person): row for row, person in enumerate(idx)}
+    for person, pattern in world.patterns.items():
+        if person in pos:
+            r = pos[person]
+            codes[r, n_days - len(pattern) - 2 : n_days - len(pattern)] = PRESENT
+            codes[r, n_days - len(pattern) :] = pattern
+    for person, end in world.returns.items():
+        if person in pos:
+            r = pos[person]
+            codes[r, end - len(RETURN_PATTERN) - 1 : end + 3] = PRESENT
+            codes[r, end - len(RETURN_PATTERN) : end] = RETURN_PATTERN
+    att_end = world.people["att_end"].to_numpy()
+    for r, person in enumerate(idx):
+        e = att_end[person]
+        if 0 < e < n_days:
+            codes[r, max(e - 2, 0) : e] = PRESENT
+    return codes
+
+
+def _write_attendance(world: World, folder: Path, rng, progress) -> int:
+    p = world.people
+    days = world.days
+    n_days = len(days)
+    start, end = enrolled_days(world)
+    students = np.nonzero(p["student"].to_numpy() & (start < end))[0]
+    months = days.astype("datetime64[M]")
+    month_list = np.unique(months)
+    years = np.array([calendar.school_year(d.astype(object)) for d in days])
+    school_codes = world.schools["code"].to_numpy()
+    values = pa.array(ATTENDANCE_VALUES)
+    reasons = pa.array(["", "", "", LEAVE_REASONS[3], LEAVE_REASONS[4], ""])
+    writers, schemas = {}, {}
+    total = 0
+    alias_month = month_list[min(1, len(month_list) - 1)]
+    for m in month_list:
+        alias = m == alias_month
+        header = ["日期" if alias else "考勤日期", "学校标识码", "全国学籍号", "状态" if alias else "考勤状态", "原因" if alias else "缺勤原因"]
+        path = folder / f"考勤_{str(m).replace('-', '')}.csv"
+        schema = pa.schema([(h, pa.string()) for h in header])
+        schemas[m] = schema
+        writers[m] = pacsv.CSVWriter(path, schema)
+    date_text = np.where(
+        months == alias_month, np.char.replace(np.datetime_as_string(days), "-", ""), np.datetime_as_string(days)
+    )
+    chunk = 50_000
+    for c0 in range(0, len(students), chunk):
+        idx = students[c0 : c0 + chunk]
+        codes = _attendance_codes(world, idx, rng)
+        day_i = np.arange(n_days)
+        on = (day_i[None, :] >= start[idx][:, None]) & (day_i[None, :] < end[idx][:, None])
+        cohort = p["cohort"].to_numpy()[idx]
+        primary = p["primary_school"].to_numpy()[idx]
+        junior = p["junior_school"].to_numpy()[idx]
+        for m in month_list:
+            cols = np.nonzero(months == m)[0]
+            d_idx, s_idx = np.nonzero(on[:, cols].T)
+            day = cols[d_idx]
+            grade = years[day] - cohort[s_idx] + 1
+            school = np.where(grade <= 6, primary[s_idx], junior[s_idx])
+            code = codes[s_idx, day]
+            table = pa.table(
+                [
+                    pa.array(date_text[day]),
+                    pa.array(school_codes[school]),
+                    pa.array(p["student_no"].to_numpy()[idx][s_idx]),
+                    values.take(pa.array(code)),
+                    reasons.take(pa.array(code)),
+                ],
+                schema=schemas[m],
+            )
+            writers[m].write_table(table)
+            total += len(table)
+        progress(f"  attendance: {min(c0 + chunk, len(students)):,}/{len(students):,} students")
+    for w in writers.values():
+        w.close()
+    # One month is delivered twice: the school re-sent the October file.
+    resent = folder / f"考勤_{str(alias_month).replace('-', '')}.csv"
+    shutil.copyfile(resent, folder / f"考勤_{str(alias_month).replace('-', '')}_重报.csv")
+    return total
+
+
+def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict[str, int]) -> None:
+    p = world.people
+    plants = world.plants.merge(p, left_on="person", right_index=True)
+    towns = world.townships["code"].to_numpy()
+    plants["township_code"] = towns[plants["town"]]
+    plants["is_poverty_household"] = plants["poverty_type"].isin(["脱贫户", "监测户"])
+    days = world.days
+    n_days = len(days)
+    last_school = p["primary_school"].where(
+        calendar.school_year(days[-1].astype(object)) - p["cohort"] + 1 <= 6, p["junior_school"]
+    )
+    plants["school_code"] = world.schools["code"].to_numpy()[last_school[plants["person"]].clip(0)]
+    plants["grade"] = calendar.school_year(days[-1].astype(object)) - plants["cohort"] + 1
+    plants[["person", "plant", "id_number", "student_no", "township_code", "poverty_type", "is_poverty_household"]].to_csv(
+        truth / "plants.csv", index=False
+    )
+
+    oos = plants[plants["plant"].isin(["never_enrolled", "left_status", "transferred_out"])]
+    oos.assign(category=oos["plant"])[["id_number", "township_code", "category", "is_poverty_household"]].sort_values(
+        "id_number"
+    ).to_csv(truth / "out_of_school.csv", index=False)
+
+    watch = []
+    for _, r in plants.iterrows():
+        if r["plant"] in STREAK_PLANTS and STREAK_PLANTS[r["plant"]][1]:
+            pattern, stage, streak = STREAK_PLANTS[r["plant"]]
+            last_present = days[n_days - len(pattern) - 1]
+        elif r["plant"] == "not_on_roster":
+            stage, streak = "not_on_roster", 0
+            last_present = days[r["att_end"] - 1] if r["att_end"] > 0 else None
+        else:
+            continue
+        watch.append(
+            {
+                "id_number": r["id_number"],
+                "student_no": r["student_no"],
+                "school_code": r["school_code"],
+                "grade": r["grade"],
+                "stage": stage,
+                "unexcused_streak_days": streak,
+                "last_present_date": None if last_present is None else str(last_present),
+                "is_poverty_household": r["is_poverty_household"],
+            }
+        )
+    pd.DataFrame(watch).sort_values("id_number").to_csv(truth / "dropout_watch.csv", index=False)
+    pd.DataFrame(quarantine, columns=["source", "file", "row", "column", "value", "reason"]).to_csv(
+        truth / "quarantine.csv", index=False
+    )
+    manifest = {
+        "note": SYNTHETIC_NOTE,
+        "county_code": world.params.county_code,
+        "students": world.params.students,
+        "start": world.params.start.isoformat(),
+        "end": world.params.end.isoformat(),
+        "seed": world.params.seed,
+        "as_of": str(days[-1]),
+        "rows": counts,
+        "planted": plants["plant"].value_counts().sort_index().to_dict(),
+    }
+    (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+__all__ = ["write_all", "EV_LEFT", "NOT_ON_ROSTER_GAP"]
