@@ -23,11 +23,7 @@ def check_char(first17: str) -> str:
 
 
 def is_valid(id_number: str) -> bool:
-    return (
-        len(id_number) == 18
-        and id_number[:17].isdigit()
-        and check_char(id_number[:17]) == id_number[17]
-    )
+    return len(id_number) == 18 and id_number[:17].isdigit() and check_char(id_number[:17]) == id_number[17]
 
 
 def build_ids(area: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> np.ndarray:

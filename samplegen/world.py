@@ -75,9 +75,7 @@ def _county_townships(county_code: str) -> pd.DataFrame:
     if not rows:
         raise SystemExit(f"unknown county code {county_code}: see samplegen/reference/")
     t = pd.DataFrame(rows).rename(columns={"nbs2023_code": "code"})
-    t["kind"] = np.select(
-        [t["name"].str.endswith("街道"), t["name"].str.endswith("镇")], ["城区", "镇区"], "乡村"
-    )
+    t["kind"] = np.select([t["name"].str.endswith("街道"), t["name"].str.endswith("镇")], ["城区", "镇区"], "乡村")
     t["weight"] = np.where(t["kind"] == "城区", 2.5, np.where(t["kind"] == "镇区", 1.0, 0.8))
     t["migrant_heavy"] = np.where(t["kind"] == "城区", "是", "否")
     return t.reset_index(drop=True)
@@ -125,7 +123,7 @@ def build(params: Params, progress=print) -> World:
 
     # --- register children: cohorts from age ~17 down to ~3 at the end ---------------------
     local_share = 0.95
-    per_cohort = int(round(params.students * local_share / 9))
+    per_cohort = round(params.students * local_share / 9)
     child_cohorts = np.arange(y0 - 10, y1 + 4)
     cohort = np.repeat(child_cohorts, per_cohort)
     n_child = len(cohort)
@@ -153,24 +151,18 @@ def build(params: Params, progress=print) -> World:
     head_birth = eldest - rng.integers(22 * 365, 35 * 365, size=n_hh).astype("timedelta64[D]")
     has_spouse = rng.random(n_hh) < 0.85
     spouse_hh = np.nonzero(has_spouse)[0]
-    spouse_birth = head_birth[spouse_hh] + rng.integers(-900, 1500, size=len(spouse_hh)).astype(
-        "timedelta64[D]"
-    )
+    spouse_birth = head_birth[spouse_hh] + rng.integers(-900, 1500, size=len(spouse_hh)).astype("timedelta64[D]")
 
     hh_idx = np.concatenate([np.arange(n_hh), spouse_hh, household])
-    role = np.concatenate(
-        [np.full(n_hh, "户主"), np.full(len(spouse_hh), "配偶"), np.full(n_child, "child")]
-    )
+    role = np.concatenate([np.full(n_hh, "户主"), np.full(len(spouse_hh), "配偶"), np.full(n_child, "child")])
     birth = np.concatenate([head_birth, spouse_birth, child_birth])
-    male = np.concatenate(
-        [np.ones(n_hh, bool), np.zeros(len(spouse_hh), bool), rng.random(n_child) < 0.52]
-    )
+    male = np.concatenate([np.ones(n_hh, bool), np.zeros(len(spouse_hh), bool), rng.random(n_child) < 0.52])
     role = np.where(role == "child", np.where(male, "子", "女"), role)
     cohort_all = np.concatenate([np.full(n_hh + len(spouse_hh), -1), cohort])
     n_reg = len(hh_idx)
 
     # --- migrant students: registered elsewhere, schooled here ------------------------------
-    n_mig_per = int(round(params.students * (1 - local_share) / 9))
+    n_mig_per = round(params.students * (1 - local_share) / 9)
     mig_cohort = np.repeat(np.arange(y0 - 9, y1 + 1), n_mig_per)
     n_mig = len(mig_cohort)
     mig_birth = _cohort_births(rng, mig_cohort)
@@ -217,15 +209,9 @@ def build(params: Params, progress=print) -> World:
 
     _key_groups(people, rng, n_hh)
     poverty = _poverty_households(rng, n_hh)
-    people["poverty_type"] = np.where(
-        people["household"] >= 0, poverty["type"][people["household"].clip(0)], ""
-    )
-    people["monitor_type"] = np.where(
-        people["household"] >= 0, poverty["monitor"][people["household"].clip(0)], ""
-    )
-    people["risk_cleared"] = np.where(
-        people["household"] >= 0, poverty["cleared"][people["household"].clip(0)], ""
-    )
+    people["poverty_type"] = np.where(people["household"] >= 0, poverty["type"][people["household"].clip(0)], "")
+    people["monitor_type"] = np.where(people["household"] >= 0, poverty["monitor"][people["household"].clip(0)], "")
+    people["risk_cleared"] = np.where(people["household"] >= 0, poverty["cleared"][people["household"].clip(0)], "")
     schools = _schools(people, towns, county, y1, rng)
 
     world = World(params, _COUNTY_NAMES.get(county, county), towns, schools, people, days, snaps)
@@ -240,9 +226,7 @@ def build(params: Params, progress=print) -> World:
 def _key_groups(people: pd.DataFrame, rng, n_hh: int) -> None:
     n = len(people)
     left_hh = rng.choice(["否", "单亲外出", "双亲外出"], p=[0.8, 0.12, 0.08], size=n_hh)
-    people["left_behind"] = np.where(
-        people["household"] >= 0, left_hh[people["household"].clip(0)], "否"
-    )
+    people["left_behind"] = np.where(people["household"] >= 0, left_hh[people["household"].clip(0)], "否")
     people["disability"] = np.where(
         rng.random(n) < 0.015, rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"], n), "无"
     )
@@ -314,7 +298,7 @@ def _plant(world: World, rng, y1: int) -> None:
     p = world.people
     n = world.params.students
     n_days = len(world.days)
-    count = max(2, int(round(n * 0.0005)))
+    count = max(2, round(n * 0.0005))
     final_cohort_ok = (p["cohort"] >= y1 - 8) & (p["cohort"] <= y1 - 1)
     poor = (p["poverty_type"].isin(["脱贫户", "监测户"])).to_numpy()
     usable = (p["status_id"] != "").to_numpy()
@@ -341,15 +325,17 @@ def _plant(world: World, rng, y1: int) -> None:
     record(picked, "returned")
     # In status, but the school's attendance roster stopped listing them.
     picked = _take(enrolled, used, count, rng, poor)
-    p.loc[picked, "att_end"] = np.where(
-        rng.random(len(picked)) < 0.5, 0, n_days - NOT_ON_ROSTER_GAP
-    )
+    p.loc[picked, "att_end"] = np.where(rng.random(len(picked)) < 0.5, 0, n_days - NOT_ON_ROSTER_GAP)
     record(picked, "not_on_roster")
 
     # Status events between two snapshots (only children registered in the county).
     enrolled_reg = np.intersect1d(enrolled, register_kids)
     snap_days = np.searchsorted(world.days, np.array(world.snapshots, dtype="datetime64[D]"))
-    for plant, event in (("left_status", EV_LEFT), ("transferred_out", EV_TRANSFER), ("suspended", EV_SUSPEND)):
+    for plant, event in (
+        ("left_status", EV_LEFT),
+        ("transferred_out", EV_TRANSFER),
+        ("suspended", EV_SUSPEND),
+    ):
         picked = _take(enrolled_reg, used, count, rng, poor)
         k = rng.integers(1, len(snap_days), size=len(picked))
         lo, hi = snap_days[k - 1], np.maximum(snap_days[k] - 1, snap_days[k - 1] + 1)
@@ -384,4 +370,3 @@ def enrolled_days(world: World) -> tuple[np.ndarray, np.ndarray]:
         end = np.where(in_grade, np.maximum(end, last_day_of_year[y]), end)
     end = np.minimum(end, p["att_end"].to_numpy())
     return start, end
-

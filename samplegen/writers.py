@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from samplegen import calendar, idnumber
 from samplegen.world import (
+    _ATTENDANCE_P,
     ATTENDANCE_VALUES,
     EV_LEFT,
     EV_SUSPEND,
@@ -24,7 +25,6 @@ from samplegen.world import (
     RETURN_PATTERN,
     STREAK_PLANTS,
     UNEXCUSED,
-    _ATTENDANCE_P,
     World,
     enrolled_days,
 )
@@ -74,7 +74,12 @@ def _write_reference(world: World, folder: Path) -> int:
     ).to_csv(folder / "schools.csv", index=False, encoding="utf-8")
     t = world.townships
     pd.DataFrame(
-        {"乡镇代码": t["code"], "乡镇名称": t["name"], "城乡类型": t["kind"], "是否流动人口集中": t["migrant_heavy"]}
+        {
+            "乡镇代码": t["code"],
+            "乡镇名称": t["name"],
+            "城乡类型": t["kind"],
+            "是否流动人口集中": t["migrant_heavy"],
+        }
     ).to_csv(folder / "townships.csv", index=False, encoding="utf-8")
     return len(s) + len(t)
 
@@ -112,12 +117,7 @@ def _write_household(world: World, folder: Path, rng, quarantine: list[dict]) ->
     ids[old] = reg["id_number"][old].map(idnumber.to_old_15)
     spaced = rng.random(len(reg)) < 0.005
     ids[spaced] = ids[spaced].str[:6] + " " + ids[spaced].str[6:]
-    bad = (
-        reg["student"].to_numpy()
-        & ~reg.index.isin(plant_people)
-        & (rng.random(len(reg)) < 0.002)
-        & ~old
-    )
+    bad = reg["student"].to_numpy() & ~reg.index.isin(plant_people) & (rng.random(len(reg)) < 0.002) & ~old
     ids[bad] = reg["id_number"][bad].map(idnumber.with_wrong_check)
     birth = pd.to_datetime(reg["birth"])
     df = pd.DataFrame(
@@ -169,9 +169,7 @@ def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFram
     school = np.where(g <= 6, s["primary_school"], s["junior_school"])
     sch = world.schools
     towns = world.townships
-    hukou = np.where(
-        s["in_register"], towns["code"].to_numpy()[s["town"]] + "000", s["migrant_area"]
-    )
+    hukou = np.where(s["in_register"], towns["code"].to_numpy()[s["town"]] + "000", s["migrant_area"])
     return pd.DataFrame(
         {
             "全国学籍号": s["student_no"],
@@ -214,7 +212,19 @@ def _write_poverty(world: World, folder: Path, rng) -> int:
     ws = wb.create_sheet("脱贫户监测户")
     ws.append([f"{world.county_name}脱贫户及监测户家庭成员信息表（合成样例数据）"])
     ws.append([f"导出日期：{world.snapshots[-1].isoformat()}"])
-    ws.append(["户编号", "成员姓名", "证件号码", "与户主关系", "乡(镇)", "行政村", "户类型", "监测对象类型", "风险是否消除"])
+    ws.append(
+        [
+            "户编号",
+            "成员姓名",
+            "证件号码",
+            "与户主关系",
+            "乡(镇)",
+            "行政村",
+            "户类型",
+            "监测对象类型",
+            "风险是否消除",
+        ]
+    )
     villages = _village_names(world)
     for row in zip(
         members["household_no"],
@@ -281,13 +291,21 @@ def _write_attendance(world: World, folder: Path, rng, progress) -> int:
     alias_month = month_list[min(1, len(month_list) - 1)]
     for m in month_list:
         alias = m == alias_month
-        header = ["日期" if alias else "考勤日期", "学校标识码", "全国学籍号", "状态" if alias else "考勤状态", "原因" if alias else "缺勤原因"]
+        header = [
+            "日期" if alias else "考勤日期",
+            "学校标识码",
+            "全国学籍号",
+            "状态" if alias else "考勤状态",
+            "原因" if alias else "缺勤原因",
+        ]
         path = folder / f"考勤_{str(m).replace('-', '')}.csv"
         schema = pa.schema([(h, pa.string()) for h in header])
         schemas[m] = schema
         writers[m] = pacsv.CSVWriter(path, schema)
     date_text = np.where(
-        months == alias_month, np.char.replace(np.datetime_as_string(days), "-", ""), np.datetime_as_string(days)
+        months == alias_month,
+        np.char.replace(np.datetime_as_string(days), "-", ""),
+        np.datetime_as_string(days),
     )
     chunk = 50_000
     for c0 in range(0, len(students), chunk):
@@ -339,9 +357,17 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
     )
     plants["school_code"] = world.schools["code"].to_numpy()[last_school[plants["person"]].clip(0)]
     plants["grade"] = calendar.school_year(days[-1].astype(object)) - plants["cohort"] + 1
-    plants[["person", "plant", "id_number", "student_no", "township_code", "poverty_type", "is_poverty_household"]].to_csv(
-        truth / "plants.csv", index=False
-    )
+    plants[
+        [
+            "person",
+            "plant",
+            "id_number",
+            "student_no",
+            "township_code",
+            "poverty_type",
+            "is_poverty_household",
+        ]
+    ].to_csv(truth / "plants.csv", index=False)
 
     oos = plants[plants["plant"].isin(["never_enrolled", "left_status", "transferred_out"])]
     oos.assign(category=oos["plant"])[["id_number", "township_code", "category", "is_poverty_household"]].sort_values(
@@ -388,4 +414,4 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
     (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-__all__ = ["write_all", "EV_LEFT", "NOT_ON_ROSTER_GAP"]
+__all__ = ["EV_LEFT", "NOT_ON_ROSTER_GAP", "write_all"]

@@ -120,7 +120,7 @@ def land_extract(
             present = [h for h in spec.headers if h in p.table.column_names]
             select = ", ".join(_ident(h) for h in present)
             con.execute(
-                f'insert into raw.{spec.name} ({select}{", " if select else ""}_row_number, _extra, '
+                f"insert into raw.{spec.name} ({select}{', ' if select else ''}_row_number, _extra, "
                 "_source_file, _file_hash, _snapshot_date, _loaded_at) "
                 f"select {select}{', ' if select else ''}_row_number, _extra, ?, ?, ?, ? from batch",
                 [rel, p.sha256, snap, loaded_at],
@@ -128,7 +128,10 @@ def land_extract(
             con.unregister("batch")
             con.executemany(
                 "insert into raw.load_file_columns values (?, ?, ?, ?, ?)",
-                [[spec.name, rel, i + 1, s, c] for i, (s, c) in enumerate(zip(p.source_headers, p.canonical, strict=True))],
+                [
+                    [spec.name, rel, i + 1, s, c]
+                    for i, (s, c) in enumerate(zip(p.source_headers, p.canonical, strict=True))
+                ],
             )
             if p.bad_rows:
                 con.executemany(
@@ -137,7 +140,17 @@ def land_extract(
                 )
             con.execute(
                 "insert into raw.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [spec.name, rel, p.sha256, p.encoding, p.header_row, snap, p.table.num_rows, len(p.bad_rows), loaded_at],
+                [
+                    spec.name,
+                    rel,
+                    p.sha256,
+                    p.encoding,
+                    p.header_row,
+                    snap,
+                    p.table.num_rows,
+                    len(p.bad_rows),
+                    loaded_at,
+                ],
             )
             rows += p.table.num_rows
             quarantined += len(p.bad_rows)
@@ -146,4 +159,3 @@ def land_extract(
         con.execute("rollback")
         raise
     return LandingSummary(spec.name, [p.path.name for p, _ in parsed], rows, quarantined)
-

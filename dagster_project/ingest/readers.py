@@ -58,43 +58,41 @@ class ParsedFile:
     bad_rows: list[BadRow] = field(default_factory=list)
 
 
-def sniff(path: Path) -> tuple[str, str]:
-    """(sha256, encoding) in one pass: 'utf-8-sig', 'utf-8' or 'gb18030'."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok, first = True, b""
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            if not first:
-                first = chunk[:3]
-            digest.update(chunk)
-            if utf8_ok:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-    if utf8_ok:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_ok = False
-    if utf8_ok:
-        return digest.hexdigest(), "utf-8-sig" if first == codecs.BOM_UTF8 else "utf-8"
+def _first_bad_line(path: Path, encoding: str) -> int | None:
+    """1-based line of the first byte the encoding cannot decode, or None if all decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
-    decoder = codecs.getincrementaldecoder("gb18030")()
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             try:
-                line += decoder.decode(chunk).count("\n")
+                decoder.decode(chunk)
             except UnicodeDecodeError as e:
-                line += chunk[: e.start].count(b"\n")
-                raise IngestError(
-                    path.name,
-                    "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）",
-                    "请从源系统重新导出为 UTF-8 或 GBK 编码的 CSV，或另存为 xlsx",
-                    row=line,
-                ) from None
-    return digest.hexdigest(), "gb18030"
+                return line + chunk[: max(e.start, 0)].count(b"\n")
+            line += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return line
+    return None
+
+
+def sniff(path: Path) -> tuple[str, str]:
+    """(sha256, encoding): 'utf-8-sig', 'utf-8' or 'gb18030' (which includes GBK)."""
+    sha, _ = sniff_hash(path)
+    utf8_bad = _first_bad_line(path, "utf-8")
+    if utf8_bad is None:
+        with path.open("rb") as f:
+            bom = f.read(3) == codecs.BOM_UTF8
+        return sha, "utf-8-sig" if bom else "utf-8"
+    gb_bad = _first_bad_line(path, "gb18030")
+    if gb_bad is None:
+        return sha, "gb18030"
+    raise IngestError(
+        path.name,
+        "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）",
+        "请从源系统重新导出为 UTF-8 或 GBK 编码的 CSV，或另存为 xlsx",
+        row=max(utf8_bad, gb_bad),
+    )
 
 
 def _header_map(spec: ExtractSpec, cells: list[object]) -> list[str | None]:
@@ -146,7 +144,9 @@ def _assemble(
     if extra:
         values = [a.to_pylist() for _, a in extra]
         keys = [k for k, _ in extra]
-        blobs = [json.dumps(dict(zip(keys, vals, strict=True)), ensure_ascii=False) for vals in zip(*values, strict=True)]
+        blobs = [
+            json.dumps(dict(zip(keys, vals, strict=True)), ensure_ascii=False) for vals in zip(*values, strict=True)
+        ]
         arrays.append(pa.array(blobs, pa.string()))
     else:
         arrays.append(pa.nulls(len(row_numbers), pa.string()))
@@ -171,7 +171,12 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
     def on_invalid(row: pacsv.InvalidRow) -> str:
         if row.text.strip():
             bad.append(
-                BadRow(row.number, None, row.text[:200], f"字段数为{row.actual_columns}，应为{row.expected_columns}")
+                BadRow(
+                    row.number,
+                    None,
+                    row.text[:200],
+                    f"字段数为{row.actual_columns}，应为{row.expected_columns}",
+                )
             )
         else:
             bad.append(BadRow(row.number, None, "", "empty_line"))
@@ -189,7 +194,9 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
         ),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
         ),
     )
     first = h + 2  # physical line of the first data row (1-based)
@@ -201,7 +208,16 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
     bad = [b for b in bad if b.reason != "empty_line"]
     columns = [c.combine_chunks() for c in table.columns]
     columns = [pc.utf8_trim_whitespace(c) for c in columns]
-    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, _assemble(columns, canonical, source_headers, lines), bad)
+    return ParsedFile(
+        path,
+        sha,
+        encoding,
+        h + 1,
+        source_headers,
+        canonical,
+        _assemble(columns, canonical, source_headers, lines),
+        bad,
+    )
 
 
 def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) -> ParsedFile:
@@ -251,7 +267,9 @@ def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
         wb.close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as e:
         raise IngestError(
-            path.name, f"不是可读的 xlsx 文件（{type(e).__name__}），可能已损坏或被截断", "请重新导出或重新复制该文件"
+            path.name,
+            f"不是可读的 xlsx 文件（{type(e).__name__}），可能已损坏或被截断",
+            "请重新导出或重新复制该文件",
         ) from None
     if not any(any(c not in (None, "") for c in r) for r in rows):
         raise IngestError(path.name, "文件是空的", "请确认导出成功后重新放入")

@@ -27,9 +27,7 @@ EXTRACTS: tuple[ExtractSpec, ...] = (
     ExtractSpec("poverty", "poverty", "脱贫户/监测户", snapshot=True),
     ExtractSpec("schools", "reference", "学校名录", stems=("schools", "学校")),
     ExtractSpec("townships", "reference", "乡镇名录", stems=("townships", "乡镇")),
-    ExtractSpec(
-        "enrollment_history", "reference", "历年在校生数", stems=("enrollment_history", "历年"), optional=True
-    ),
+    ExtractSpec("enrollment_history", "reference", "历年在校生数", stems=("enrollment_history", "历年"), optional=True),
 )
 
 

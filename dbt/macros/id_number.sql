@@ -3,20 +3,18 @@
 
 {#- Full-width digits and X, lower-case x, spaces (also ideographic) removed; '' becomes null. -#}
 {% macro clean_id_text(expr) -%}
-    nullif(
-        upper(replace(replace(translate(trim({{ expr }}), '０１２３４５６７８９Ｘｘ', '0123456789XX'), ' ', ''), '　', '')),
-        ''
-    )
+    {%- set half_width = "translate(trim(" ~ expr ~ "), '０１２３４５６７８９Ｘｘ', '0123456789XX')" -%}
+    nullif(upper(replace(replace({{ half_width }}, ' ', ''), '　', '')), '')
 {%- endmacro %}
 
 {#- ISO 7064 MOD 11-2 check character of the first 17 digits of an expression. -#}
 {% macro id_check_char(expr) -%}
     {%- set weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] -%}
-    substr('10X98765432', cast((
-        {%- for w in weights %}
-        {{ w }} * (instr('0123456789', substr({{ expr }}, {{ loop.index }}, 1)) - 1){{ ' +' if not loop.last }}
-        {%- endfor %}
-    ) % 11 as integer) + 1, 1)
+    {%- set terms = [] -%}
+    {%- for w in weights -%}
+        {%- set _ = terms.append(w ~ " * (instr('0123456789', substr(" ~ expr ~ ", " ~ loop.index ~ ", 1)) - 1)") -%}
+    {%- endfor -%}
+    substr('10X98765432', cast(({{ terms | join(' + ') }}) % 11 as integer) + 1, 1)
 {%- endmacro %}
 
 {#- The 18-digit form of a 15-digit number (births in the 1900s). -#}

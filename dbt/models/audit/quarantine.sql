@@ -16,18 +16,37 @@ file_columns as (
 
 id_problems as (
 
-    select 'household' as extract, source_file, source_row, '公民身份号码' as canonical_header,
-        id_number_raw as value, id_number_issue as reason
+    select
+        'household' as extract,
+        source_file,
+        source_row,
+        '公民身份号码' as canonical_header,
+        id_number_raw as value,
+        id_number_issue as reason
     from {{ ref('stg_household') }}
     where id_number_issue not in ('ok', 'converted_15')
+
     union all
-    select 'poverty' as extract, source_file, source_row, '证件号码' as canonical_header,
-        id_number_raw as value, id_number_issue as reason
+
+    select
+        'poverty' as extract,
+        source_file,
+        source_row,
+        '证件号码' as canonical_header,
+        id_number_raw as value,
+        id_number_issue as reason
     from {{ ref('stg_poverty') }}
     where id_number_issue not in ('ok', 'converted_15')
+
     union all
-    select 'student_status' as extract, source_file, source_row, '身份证件号' as canonical_header,
-        id_number_raw as value, id_number_issue as reason
+
+    select
+        'student_status' as extract,
+        source_file,
+        source_row,
+        '身份证件号' as canonical_header,
+        id_number_raw as value,
+        id_number_issue as reason
     from {{ ref('stg_student_status') }}
     where id_number_issue not in ('ok', 'converted_15', 'missing')
 

@@ -14,12 +14,18 @@ townships as (
 
 ),
 
+latest_snapshot as (
+
+    select max(snapshot_date) as snapshot_date from household
+
+),
+
 latest as (
 
-    select * from household
-    where
-        snapshot_date = (select max(snapshot_date) from household)
-        and id_number is not null
+    select household.*
+    from household
+    inner join latest_snapshot on household.snapshot_date = latest_snapshot.snapshot_date
+    where household.id_number is not null
 
 ),
 

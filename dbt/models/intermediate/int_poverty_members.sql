@@ -8,13 +8,20 @@ poverty as (
 
 ),
 
+latest_snapshot as (
+
+    select max(snapshot_date) as snapshot_date from poverty
+
+),
+
 latest as (
 
-    select * from poverty
+    select poverty.*
+    from poverty
+    inner join latest_snapshot on poverty.snapshot_date = latest_snapshot.snapshot_date
     where
-        snapshot_date = (select max(snapshot_date) from poverty)
-        and id_number is not null
-        and household_type in ('alleviated', 'monitored')
+        poverty.id_number is not null
+        and poverty.household_type in ('alleviated', 'monitored')
 
 ),
 

@@ -1,0 +1,1 @@
+"""Assets of the nightly pipeline: raw landing, dbt models, publishing."""

@@ -1,0 +1,35 @@
+"""The publish step: the last asset of the job, run only when everything upstream succeeded."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.publish import publish
+from dagster_project.resources import WarehouseResource
+
+
+def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["published", "warehouse"],
+        deps=[upstream],
+        group_name="publish",
+        kinds={"duckdb"},
+        description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）。",
+    )
+    def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        result = publish(Path(warehouse.build_db), Path(warehouse.warehouse), context.run_id)
+        context.log.info(
+            f"published {result.path} as of {result.as_of_date}: {result.out_of_school} out-of-school, "
+            f"{result.dropout_watch} on the dropout watch"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(result.path),
+                "as_of_date": result.as_of_date,
+                "out_of_school": result.out_of_school,
+                "dropout_watch": result.dropout_watch,
+                "size_bytes": result.size_bytes,
+            }
+        )
+
+    return published_warehouse

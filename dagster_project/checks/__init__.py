@@ -1,0 +1,1 @@
+"""Data-quality gates: Great Expectations suites run as blocking Dagster asset checks."""

@@ -1,0 +1,33 @@
+"""Definitions root: wires assets, checks, resources and the job; no logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.assets.dbt import DBT_PROJECT, build_dbt_assets
+from dagster_project.assets.publish import build_publish_asset
+from dagster_project.assets.raw import raw_assets
+from dagster_project.checks.asset_checks import student_status_expectations
+from dagster_project.config import Settings
+from dagster_project.jobs import nightly_job
+from dagster_project.resources import WarehouseResource
+
+_settings = Settings.from_env()
+_dbt_models = build_dbt_assets()
+
+defs = dg.Definitions(
+    assets=[*raw_assets(_settings), _dbt_models, build_publish_asset(_dbt_models)],
+    asset_checks=[student_status_expectations],
+    jobs=[nightly_job],
+    # Whatever is materialised, one step at a time: DuckDB allows one writer to the build file.
+    executor=dg.in_process_executor,
+    resources={
+        "warehouse": WarehouseResource.from_settings(_settings),
+        # dbt from the same environment, whether or not it is activated
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    },
+)

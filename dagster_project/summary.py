@@ -1,0 +1,36 @@
+"""Print a one-line summary of the published warehouse (the end of `make pipeline`)."""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+
+from dagster_project.config import Settings
+
+
+def main() -> int:
+    path = Settings.from_env().warehouse
+    if not path.exists():
+        print(f"no published warehouse at {path}: the last run did not publish; see the Dagster run log")
+        return 1
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        c = con.execute(
+            "select as_of_date, students_with_status, out_of_school, suspected_dropouts, not_on_roster, "
+            "poverty_cases from marts.unit_summary where level = 'county'"
+        ).fetchone()
+        quarantined = con.execute("select count(*) from audit.quarantine").fetchone()[0]
+        published = con.execute("select max(published_at) from meta.publish_log").fetchone()[0]
+    finally:
+        con.close()
+    print(
+        f"published {path} at {published:%Y-%m-%d %H:%M} (as of {c[0]}): {c[1]:,} students with status, "
+        f"{c[2]:,} out-of-school, {c[3]:,} suspected dropouts, {c[4]:,} not on roster, "
+        f"{c[5]:,} poverty-household cases, {quarantined:,} rows quarantined"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
