@@ -48,3 +48,22 @@
             then {{ id_from_15(cleaned) }} || {{ id_check_char(id_from_15(cleaned)) }}
     end
 {%- endmacro %}
+
+{#- All columns of a relation plus id_text, id_number_issue and id_number for one ID column:
+    the staging models' one way to normalise an ID number. -#}
+{% macro select_with_id_number(relation, id_expr) -%}
+    select
+        classified.*,
+        {{ normalized_id_number('classified.id_text', 'classified.id_number_issue') }} as id_number
+    from (
+        select
+            cleaned.*,
+            {{ id_number_issue('cleaned.id_text') }} as id_number_issue
+        from (
+            select
+                {{ relation }}.*,
+                {{ clean_id_text(id_expr) }} as id_text
+            from {{ relation }}
+        ) as cleaned
+    ) as classified
+{%- endmacro %}

@@ -14,41 +14,27 @@ file_columns as (
 
 ),
 
+{%- set id_columns = [
+    ('household', 'stg_household', '公民身份号码', ['ok', 'converted_15']),
+    ('poverty', 'stg_poverty', '证件号码', ['ok', 'converted_15']),
+    ('student_status', 'stg_student_status', '身份证件号', ['ok', 'converted_15', 'missing']),
+] %}
+
 id_problems as (
 
-    select
-        'household' as extract,
-        source_file,
-        source_row,
-        '公民身份号码' as canonical_header,
-        id_number_raw as value,
-        id_number_issue as reason
-    from {{ ref('stg_household') }}
-    where id_number_issue not in ('ok', 'converted_15')
-
-    union all
-
-    select
-        'poverty' as extract,
-        source_file,
-        source_row,
-        '证件号码' as canonical_header,
-        id_number_raw as value,
-        id_number_issue as reason
-    from {{ ref('stg_poverty') }}
-    where id_number_issue not in ('ok', 'converted_15')
-
-    union all
-
-    select
-        'student_status' as extract,
-        source_file,
-        source_row,
-        '身份证件号' as canonical_header,
-        id_number_raw as value,
-        id_number_issue as reason
-    from {{ ref('stg_student_status') }}
-    where id_number_issue not in ('ok', 'converted_15', 'missing')
+    {% for extract, model, header, usable in id_columns %}
+        select
+            '{{ extract }}' as extract,
+            source_file,
+            source_row,
+            '{{ header }}' as canonical_header,
+            id_number_raw as value,
+            id_number_issue as reason
+        from {{ ref(model) }}
+        where
+            id_number_issue not in ('{{ usable | join("', '") }}')
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

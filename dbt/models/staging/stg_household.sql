@@ -6,21 +6,9 @@ source as (
 
 ),
 
-cleaned as (
+identified as (
 
-    select
-        *,
-        {{ clean_id_text('"公民身份号码"') }} as id_text
-    from source
-
-),
-
-classified as (
-
-    select
-        *,
-        {{ id_number_issue('id_text') }} as id_number_issue
-    from cleaned
+    {{ select_with_id_number('source', '"公民身份号码"') }}
 
 ),
 
@@ -34,7 +22,7 @@ renamed as (
         nullif("姓名", '') as person_name,
         {{ parse_gender('"性别"') }} as gender,
         nullif("公民身份号码", '') as id_number_raw,
-        {{ normalized_id_number('id_text', 'id_number_issue') }} as id_number,
+        id_number,
         id_number_issue,
         {{ parse_date('"出生日期"') }} as birth_date_reported,
         nullif("与户主关系", '') as relation_to_head,
@@ -46,7 +34,7 @@ renamed as (
             when '迁出' then 'moved_out'
             else 'unknown'
         end as person_status
-    from classified
+    from identified
 
 )
 

@@ -6,21 +6,9 @@ source as (
 
 ),
 
-cleaned as (
+identified as (
 
-    select
-        *,
-        {{ clean_id_text('"证件号码"') }} as id_text
-    from source
-
-),
-
-classified as (
-
-    select
-        *,
-        {{ id_number_issue('id_text') }} as id_number_issue
-    from cleaned
+    {{ select_with_id_number('source', '"证件号码"') }}
 
 ),
 
@@ -33,7 +21,7 @@ renamed as (
         nullif("户编号", '') as household_no,
         nullif("姓名", '') as person_name,
         nullif("证件号码", '') as id_number_raw,
-        {{ normalized_id_number('id_text', 'id_number_issue') }} as id_number,
+        id_number,
         id_number_issue,
         nullif("与户主关系", '') as relation_to_head,
         nullif("乡(镇)", '') as township_text,
@@ -46,7 +34,7 @@ renamed as (
         end as household_type,
         nullif(trim("监测对象类型"), '') as monitor_type,
         {{ yes_no('"风险是否消除"') }} as is_risk_cleared
-    from classified
+    from identified
 
 )
 

@@ -18,16 +18,16 @@ grade_values as (
 
 ),
 
-cleaned as (
+with_id_source as (
 
     select
         *,
         upper(trim("全国学籍号")) as student_no_text,
         -- a G student number carries the ID number
-        {{ clean_id_text(
-            "coalesce(nullif(\"身份证件号\", ''),"
-            ~ " case when upper(trim(\"全国学籍号\")) like 'G%' then substr(trim(\"全国学籍号\"), 2) end)"
-        ) }} as id_text,
+        coalesce(
+            nullif("身份证件号", ''),
+            case when upper(trim("全国学籍号")) like 'G%' then substr(trim("全国学籍号"), 2) end
+        ) as id_given,
         case
             when nullif("身份证件号", '') is not null then 'id_column'
             when upper(trim("全国学籍号")) like 'G%' then 'g_number'
@@ -36,47 +36,44 @@ cleaned as (
 
 ),
 
-classified as (
+identified as (
 
-    select
-        *,
-        {{ id_number_issue('id_text') }} as id_number_issue
-    from cleaned
+    {{ select_with_id_number('with_id_source', 'id_given') }}
 
 ),
 
 renamed as (
 
     select
-        classified._source_file as source_file,
-        classified._row_number as source_row,
-        classified._snapshot_date as snapshot_date,
-        classified.student_no_text as student_no,
-        nullif(classified."姓名", '') as student_name,
-        {{ parse_gender('classified."性别"') }} as gender,
-        {{ parse_date('classified."出生日期"') }} as birth_date_reported,
-        nullif(classified."身份证件号", '') as id_number_raw,
-        {{ normalized_id_number('classified.id_text', 'classified.id_number_issue') }} as id_number,
-        classified.id_number_issue,
-        classified.id_source,
-        trim(classified."学校标识码") as school_code,
-        nullif(classified."学校名称", '') as school_name,
+        identified._source_file as source_file,
+        identified._row_number as source_row,
+        identified._snapshot_date as snapshot_date,
+        identified.student_no_text as student_no,
+        nullif(identified."姓名", '') as student_name,
+        {{ parse_gender('identified."性别"') }} as gender,
+        {{ parse_date('identified."出生日期"') }} as birth_date_reported,
+        nullif(identified."身份证件号", '') as id_number_raw,
+        identified.id_number,
+        identified.id_number_issue,
+        identified.id_source,
+        trim(identified."学校标识码") as school_code,
+        nullif(identified."学校名称", '') as school_name,
         grade_values.grade,
-        classified."年级" as grade_raw,
-        nullif(classified."班级", '') as class_name,
+        identified."年级" as grade_raw,
+        nullif(identified."班级", '') as class_name,
         coalesce(status_values.status, 'unknown') as status,
-        classified."学籍状态" as status_raw,
-        nullif(trim(classified."户口所在地行政区划"), '') as hukou_area_code,
-        coalesce(trim(classified."是否留守儿童") in ('是', '单亲外出', '双亲外出'), false) as is_left_behind,
-        nullif(nullif(trim(classified."是否留守儿童"), '否'), '') as left_behind_type,
-        {{ yes_no('classified."是否进城务工人员随迁子女"') }} as is_migrant_reported,
-        nullif(nullif(trim(classified."残疾类型"), '无'), '') as disability_type,
-        nullif(nullif(trim(classified."随班就读"), '否'), '') as inclusive_placement,
-        {{ yes_no('classified."是否孤儿"') }} as is_orphan,
-        nullif(trim(classified."特殊群体"), '') as special_groups
-    from classified
-    left join status_values on trim(classified."学籍状态") = status_values.raw_value
-    left join grade_values on trim(classified."年级") = grade_values.raw_value
+        identified."学籍状态" as status_raw,
+        nullif(trim(identified."户口所在地行政区划"), '') as hukou_area_code,
+        coalesce(trim(identified."是否留守儿童") in ('是', '单亲外出', '双亲外出'), false) as is_left_behind,
+        nullif(nullif(trim(identified."是否留守儿童"), '否'), '') as left_behind_type,
+        {{ yes_no('identified."是否进城务工人员随迁子女"') }} as is_migrant_reported,
+        nullif(nullif(trim(identified."残疾类型"), '无'), '') as disability_type,
+        nullif(nullif(trim(identified."随班就读"), '否'), '') as inclusive_placement,
+        {{ yes_no('identified."是否孤儿"') }} as is_orphan,
+        nullif(trim(identified."特殊群体"), '') as special_groups
+    from identified
+    left join status_values on trim(identified."学籍状态") = status_values.raw_value
+    left join grade_values on trim(identified."年级") = grade_values.raw_value
 
 )
 
