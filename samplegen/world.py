@@ -42,6 +42,8 @@ STREAK_PLANTS = {
     "long_leave": ([SICK] * 10, None, 0),
 }
 RETURN_PATTERN = [UNEXCUSED] * 6
+LEAVE_DAYS = (3, 4, 7, 8)  # planted leaves, for poverty-household students and others
+LEAVE_END = 30  # the planted leaves end this many school days before the last one
 NOT_ON_ROSTER_GAP = 8  # school days without any attendance row before the as-of date
 
 
@@ -65,7 +67,8 @@ class World:
     snapshots: list[date]
     plants: pd.DataFrame = field(default_factory=pd.DataFrame)
     patterns: dict[int, list[int]] = field(default_factory=dict)  # person -> tail codes
-    returns: dict[int, int] = field(default_factory=dict)  # person -> streak end index
+    # person -> (index one past the last day, codes): a planted run in mid-term, framed by present days
+    mid_patterns: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
 
 def _county_townships(county_code: str) -> pd.DataFrame:
@@ -311,6 +314,7 @@ def _plant(world: World, rng, y1: int) -> None:
 
     enrolled = np.nonzero((p["student"] & final_cohort_ok).to_numpy() & usable)[0]
     register_kids = np.nonzero((p["in_register"] & final_cohort_ok & (p["role"] != "户主")).to_numpy())[0]
+    enrolled_reg = np.intersect1d(enrolled, register_kids)
 
     # Attendance tails ending on the last school day (and long leave, and a too-short streak).
     for plant, (pattern, _stage, _streak) in STREAK_PLANTS.items():
@@ -321,15 +325,41 @@ def _plant(world: World, rng, y1: int) -> None:
     # A streak of 6 in mid-term, then back in school.
     picked = _take(enrolled, used, count, rng, poor)
     for i in picked:
-        world.returns[int(i)] = n_days - 15
+        world.mid_patterns[int(i)] = (n_days - 15, RETURN_PATTERN)
     record(picked, "returned")
+    # Leaves of several lengths (filed with the principal, the township or the county).
+    for days in LEAVE_DAYS:
+        for is_poor in (False, True):
+            pool = enrolled[poor[enrolled] == is_poor]
+            picked = _take(pool, used, count, rng)
+            pattern = [SICK if k % 2 == 0 else PERSONAL for k in range(days)]
+            for i in picked:
+                world.mid_patterns[int(i)] = (n_days - LEAVE_END, pattern)
+            record(picked, f"leave_{days}" + ("_poverty" if is_poor else ""))
+    # Register children whose status record has a J number and no ID number: matched by name,
+    # birth date and sex where that is unique; ambiguous where a twin record shares all three.
+    picked = _take(enrolled_reg, used, count, rng)
+    _drop_id_from_status(p, picked)
+    record(picked, "id_by_name")
+    picked = _take(enrolled_reg, used, count, rng)
+    _drop_id_from_status(p, picked)
+    for i in picked:
+        same = enrolled_reg[(p["cohort"].to_numpy()[enrolled_reg] == p.at[i, "cohort"])]
+        twin = int(_take(same, used, 1, rng)[0])
+        for column in ("name", "male", "birth"):
+            p.at[twin, column] = p.at[i, column]
+        seq = np.array([999 if p.at[i, "male"] else 998])
+        new_id = idnumber.build_ids(
+            np.array([p.at[twin, "id_number"][:6]]), np.array([p.at[i, "birth"]], dtype="datetime64[D]"), seq
+        )[0]
+        p.loc[twin, ["id_number", "status_id", "student_no"]] = [new_id, new_id, "G" + new_id]
+    record(picked, "id_ambiguous")
     # In status, but the school's attendance roster stopped listing them.
     picked = _take(enrolled, used, count, rng, poor)
     p.loc[picked, "att_end"] = np.where(rng.random(len(picked)) < 0.5, 0, n_days - NOT_ON_ROSTER_GAP)
     record(picked, "not_on_roster")
 
     # Status events between two snapshots (only children registered in the county).
-    enrolled_reg = np.intersect1d(enrolled, register_kids)
     snap_days = np.searchsorted(world.days, np.array(world.snapshots, dtype="datetime64[D]"))
     for plant, event in (
         ("left_status", EV_LEFT),
@@ -352,6 +382,11 @@ def _plant(world: World, rng, y1: int) -> None:
         p.loc[picked, "person_status"] = status
         record(picked, plant)
     world.plants = pd.DataFrame(records)
+
+
+def _drop_id_from_status(p: pd.DataFrame, idx: np.ndarray) -> None:
+    p.loc[idx, "student_no"] = "J" + p.loc[idx, "id_number"].str[:17] + "1"
+    p.loc[idx, "status_id"] = ""
 
 
 def enrolled_days(world: World) -> tuple[np.ndarray, np.ndarray]:

@@ -20,9 +20,10 @@ from samplegen.world import (
     EV_LEFT,
     EV_SUSPEND,
     EV_TRANSFER,
-    NOT_ON_ROSTER_GAP,
+    LEAVE_END,
+    PERSONAL,
     PRESENT,
-    RETURN_PATTERN,
+    SICK,
     STREAK_PLANTS,
     UNEXCUSED,
     World,
@@ -255,17 +256,21 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
     nxt = np.pad(codes[:, 1:], ((0, 0), (0, 1)), constant_values=255)
     lone = (prev == PRESENT) & (nxt == PRESENT)
     codes[(codes == UNEXCUSED) & ~lone] = PRESENT
+    # Background leaves last at most two school days in a row (longer ones are planted).
+    leave = (codes == SICK) | (codes == PERSONAL)
+    third = leave & np.pad(leave[:, :-1], ((0, 0), (1, 0))) & np.pad(leave[:, :-2], ((0, 0), (2, 0)))
+    codes[third] = PRESENT
     pos = {int(person): row for row, person in enumerate(idx)}
     for person, pattern in world.patterns.items():
         if person in pos:
             r = pos[person]
             codes[r, n_days - len(pattern) - 2 : n_days - len(pattern)] = PRESENT
             codes[r, n_days - len(pattern) :] = pattern
-    for person, end in world.returns.items():
+    for person, (end, pattern) in world.mid_patterns.items():
         if person in pos:
             r = pos[person]
-            codes[r, end - len(RETURN_PATTERN) - 1 : end + 3] = PRESENT
-            codes[r, end - len(RETURN_PATTERN) : end] = RETURN_PATTERN
+            codes[r, end - len(pattern) - 1 : end + 3] = PRESENT
+            codes[r, end - len(pattern) : end] = pattern
     att_end = world.people["att_end"].to_numpy()
     for r, person in enumerate(idx):
         e = att_end[person]
@@ -369,10 +374,12 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
         ]
     ].to_csv(truth / "plants.csv", index=False)
 
-    oos = plants[plants["plant"].isin(["never_enrolled", "left_status", "transferred_out"])]
-    oos.assign(category=oos["plant"])[["id_number", "township_code", "category", "is_poverty_household"]].sort_values(
-        "id_number"
-    ).to_csv(truth / "out_of_school.csv", index=False)
+    # A child whose status record cannot be matched (ambiguous) counts as never enrolled.
+    oos = plants[plants["plant"].isin(["never_enrolled", "left_status", "transferred_out", "id_ambiguous"])]
+    oos = oos.assign(category=oos["plant"].replace({"id_ambiguous": "never_enrolled"}))
+    oos[["id_number", "township_code", "category", "is_poverty_household"]].sort_values("id_number").to_csv(
+        truth / "out_of_school.csv", index=False
+    )
 
     watch = []
     for _, r in plants.iterrows():
@@ -396,7 +403,11 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
                 "is_poverty_household": r["is_poverty_household"],
             }
         )
-    pd.DataFrame(watch).sort_values("id_number").to_csv(truth / "dropout_watch.csv", index=False)
+    watch = pd.DataFrame(watch).sort_values("id_number")
+    watch.to_csv(truth / "dropout_watch.csv", index=False)
+    _write_poverty_truth(plants, oos, watch, truth)
+    _write_leave_truth(world, plants, truth)
+    _write_identity_truth(plants, truth)
     pd.DataFrame(quarantine, columns=["source", "file", "row", "column", "value", "reason"]).to_csv(
         truth / "quarantine.csv", index=False
     )
@@ -414,4 +425,49 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
     (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-__all__ = ["EV_LEFT", "NOT_ON_ROSTER_GAP", "write_all"]
+def _poverty_type(rows: pd.DataFrame) -> pd.Series:
+    return rows["poverty_type"].where(rows["poverty_type"] == "脱贫户", rows["monitor_type"])
+
+
+def _write_poverty_truth(plants: pd.DataFrame, oos: pd.DataFrame, watch: pd.DataFrame, truth: Path) -> None:
+    poor = plants[plants["is_poverty_household"]].set_index("id_number")
+    from_oos = oos[oos["is_poverty_household"]].assign(source="out_of_school", detail=lambda d: d["category"])
+    serious = watch[
+        watch["is_poverty_household"] & watch["stage"].isin(["not_on_roster", "suspected_dropout", "dropout"])
+    ]
+    from_watch = serious.assign(source="dropout_watch", detail=lambda d: d["stage"])
+    both = pd.concat([from_oos[["id_number", "source", "detail"]], from_watch[["id_number", "source", "detail"]]])
+    both["poverty_type"] = _poverty_type(poor.loc[both["id_number"]]).to_numpy()
+    both["household_no"] = poor.loc[both["id_number"], "household_no"].to_numpy()
+    both.sort_values("id_number").to_csv(truth / "poverty_dropouts.csv", index=False)
+
+
+def _write_leave_truth(world: World, plants: pd.DataFrame, truth: Path) -> None:
+    days = world.days
+    rows = []
+    for _, r in plants.iterrows():
+        if r["plant"].startswith("leave_"):
+            n = int(r["plant"].split("_")[1])
+            start = days[len(days) - LEAVE_END - n]
+        elif r["plant"] == "long_leave":
+            n = len(STREAK_PLANTS["long_leave"][0])
+            start = days[len(days) - n]
+        else:
+            continue
+        if n <= 3:
+            continue
+        level = ("county" if n > 7 else "township") if r["is_poverty_household"] else "principal"
+        rows.append({"id_number": r["id_number"], "start_date": str(start), "days": n, "filing_level": level})
+    pd.DataFrame(rows).sort_values(["id_number", "start_date"]).to_csv(truth / "leave_filings.csv", index=False)
+
+
+def _write_identity_truth(plants: pd.DataFrame, truth: Path) -> None:
+    ident = plants[plants["plant"].isin(["id_by_name", "id_ambiguous"])]
+    out = pd.DataFrame(
+        {
+            "student_no": ident["student_no"],
+            "id_number": ident["id_number"],
+            "expected": ident["plant"].map({"id_by_name": "name_birth_gender", "id_ambiguous": "ambiguous"}),
+        }
+    )
+    out.sort_values("student_no").to_csv(truth / "identity.csv", index=False)

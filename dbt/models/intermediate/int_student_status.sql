@@ -11,14 +11,22 @@ schools as (
 
     select * from {{ ref('int_schools') }}
 
+),
+
+identity as (
+
+    select * from {{ ref('int_student_identity') }}
+
 )
 
 select
     status.snapshot_date,
     status.student_no,
-    status.id_number,
+    identity.id_number,
+    identity.match_method,
     status.student_name,
     status.gender,
+    status.birth_date_reported,
     status.school_code,
     schools.township_code,
     schools.stage as school_stage,
@@ -33,3 +41,4 @@ select
     status.snapshot_date = max(status.snapshot_date) over () as is_latest_snapshot
 from status
 left join schools on status.school_code = schools.school_code
+left join identity on status.student_no = identity.student_no

@@ -1,16 +1,9 @@
 -- 户籍 vs 学籍: age-eligible registered children with no 在读/休学 status in the latest snapshot.
 with
 
-as_of as (
+eligible as (
 
-    select * from {{ ref('int_as_of') }}
-
-),
-
-residents as (
-
-    select * from {{ ref('int_household_members') }}
-    where person_status = 'normal'
+    select * from {{ ref('int_eligible_residents') }}
 
 ),
 
@@ -23,20 +16,6 @@ last_status as (
 poverty as (
 
     select * from {{ ref('int_poverty_members') }}
-
-),
-
-eligible as (
-
-    select
-        residents.*,
-        as_of.as_of_date,
-        cast({{ age_on('residents.birth_date', 'as_of.age_cutoff_date') }} as integer) as age
-    from residents
-    cross join as_of
-    where
-        {{ age_on('residents.birth_date', 'as_of.age_cutoff_date') }}
-        between {{ var('compulsory_min_age') }} and {{ var('compulsory_max_age') }} - 1
 
 ),
 

@@ -1,0 +1,76 @@
+-- One identity per student number: the normalised ID number of its latest status record (from
+-- the ID column or a G number); otherwise the household-register resident with the same name,
+-- birth date and sex, where exactly one exists. The method is recorded.
+with
+
+status as (
+
+    select * from {{ ref('stg_student_status') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_household_members') }}
+
+),
+
+latest_record as (
+
+    select
+        *,
+        row_number() over (partition by student_no order by snapshot_date desc, source_row asc) as recency_rank
+    from status
+
+),
+
+students as (
+
+    select * from latest_record
+    where recency_rank = 1
+
+),
+
+resident_keys as (
+
+    select
+        person_name,
+        birth_date,
+        gender,
+        count(*) as candidates,
+        min(id_number) as id_number
+    from residents
+    group by person_name, birth_date, gender
+
+),
+
+matched as (
+
+    select
+        students.student_no,
+        students.student_name,
+        students.gender,
+        students.birth_date_reported,
+        coalesce(resident_keys.candidates, 0) as candidates,
+        case
+            when students.id_number is not null then students.id_number
+            when resident_keys.candidates = 1 then resident_keys.id_number
+        end as id_number,
+        case
+            when students.id_number is not null and students.id_source = 'g_number' then 'g_number'
+            when students.id_number is not null then 'id_number'
+            when resident_keys.candidates = 1 then 'name_birth_gender'
+            when resident_keys.candidates > 1 then 'ambiguous'
+            else 'unmatched'
+        end as match_method
+    from students
+    left join resident_keys
+        on
+            students.id_number is null
+            and students.student_name = resident_keys.person_name
+            and students.birth_date_reported = resident_keys.birth_date
+            and students.gender = resident_keys.gender
+
+)
+
+select * from matched
