@@ -22,7 +22,7 @@ ATTENDANCE_VALUES = ("出勤", "迟到", "早退", "病假", "事假", "旷课")
 _ATTENDANCE_P = (0.955, 0.012, 0.004, 0.015, 0.010, 0.004)
 
 # Snapshot events: what the status registry shows after the event date.
-EV_NONE, EV_LEFT, EV_TRANSFER, EV_SUSPEND = range(4)
+EV_NONE, EV_LEFT, EV_TRANSFER, EV_SUSPEND, EV_DEATH = range(5)
 
 # Planted attendance tails ending on the last school day: (pattern, stage, streak).
 STREAK_PLANTS = {
@@ -42,6 +42,7 @@ STREAK_PLANTS = {
     "long_leave": ([SICK] * 10, None, 0),
 }
 RETURN_PATTERN = [UNEXCUSED] * 6
+CASE_STREAK = 6  # unexcused days before a planted transfer, suspension, death or graduation
 LEAVE_DAYS = (3, 4, 7, 8)  # planted leaves, for poverty-household students and others
 LEAVE_END = 30  # the planted leaves end this many school days before the last one
 NOT_ON_ROSTER_GAP = 8  # school days without any attendance row before the as-of date
@@ -203,6 +204,7 @@ def build(params: Params, progress=print) -> World:
     people["student"] = (people["cohort"] >= y0 - 9) & (people["cohort"] <= y1)
     people["event"] = EV_NONE
     people["event_day"] = len(days)
+    people["event_snapshot"] = -1  # index of the first snapshot that shows the event
     people["att_end"] = len(days)
     people["student_no"] = np.where(people["student"], "G" + people["id_number"], "")
     # 0.5% of migrant students have a J number and no ID number in the status registry.
@@ -361,19 +363,54 @@ def _plant(world: World, rng, y1: int) -> None:
 
     # Status events between two snapshots (only children registered in the county).
     snap_days = np.searchsorted(world.days, np.array(world.snapshots, dtype="datetime64[D]"))
+
+    def set_event(idx, event, k, day):
+        p.loc[idx, "event"] = event
+        p.loc[idx, "event_snapshot"] = k
+        p.loc[idx, "event_day"] = day
+        p.loc[idx, "att_end"] = day + 1
+
+    def event_days(n_picked):
+        """A snapshot k >= 1 and a school day in the three before it (so the roster gap
+        before the registry catches up stays under the not-on-roster window)."""
+        k = rng.integers(1, len(snap_days), size=n_picked)
+        day = np.maximum(snap_days[k] - 1 - rng.integers(0, 3, size=n_picked), snap_days[k - 1])
+        return k, day
+
     for plant, event in (
         ("left_status", EV_LEFT),
         ("transferred_out", EV_TRANSFER),
         ("suspended", EV_SUSPEND),
     ):
         picked = _take(enrolled_reg, used, count, rng, poor)
-        k = rng.integers(1, len(snap_days), size=len(picked))
-        lo, hi = snap_days[k - 1], np.maximum(snap_days[k] - 1, snap_days[k - 1] + 1)
-        day = lo + (rng.random(len(picked)) * (hi - lo)).astype(int)
-        p.loc[picked, "event"] = event
-        p.loc[picked, "event_day"] = day
-        p.loc[picked, "att_end"] = day + 1
+        set_event(picked, event, *event_days(len(picked)))
         record(picked, plant)
+    # A case (six unexcused days) that closes when the registry shows a transfer, a suspension
+    # or a death.
+    for plant, event in (
+        ("case_transferred", EV_TRANSFER),
+        ("case_suspended", EV_SUSPEND),
+        ("case_deceased", EV_DEATH),
+    ):
+        picked = _take(enrolled, used, count, rng, poor)
+        k, day = event_days(len(picked))
+        day = np.maximum(day, CASE_STREAK + 2)
+        set_event(picked, event, k, day)
+        for i, d in zip(picked, day, strict=True):
+            world.mid_patterns[int(i)] = (int(d) + 1, [UNEXCUSED] * CASE_STREAK)
+        record(picked, plant)
+    # Escalated to dropout, then back in school; back in school, then absent again.
+    picked = _take(enrolled, used, count, rng, poor)
+    for i in picked:
+        world.mid_patterns[int(i)] = (n_days - 40, [UNEXCUSED] * 16)
+    record(picked, "returned_after_escalation")
+    picked = _take(enrolled, used, count, rng, poor)
+    for i in picked:
+        world.mid_patterns[int(i)] = (n_days - 15, RETURN_PATTERN)
+        world.patterns[int(i)] = [UNEXCUSED] * 5
+    record(picked, "relapse")
+    _plant_year_change(world, rng, used, record, count, snap_days, set_event)
+
     # Registered children who never had a student status; and who died or moved away.
     for plant, status in (("never_enrolled", "正常"), ("deceased", "死亡"), ("moved_out", "迁出")):
         picked = _take(register_kids, used, count if status == "正常" else max(2, count // 3), rng, poor)
@@ -382,6 +419,39 @@ def _plant(world: World, rng, y1: int) -> None:
         p.loc[picked, "person_status"] = status
         record(picked, plant)
     world.plants = pd.DataFrame(records)
+
+
+def _plant_year_change(world: World, rng, used: set, record, count: int, snap_days, set_event) -> None:
+    """Plants that need two school years: a case closed by graduation, an out-of-school child
+    who passes the compulsory age, and grade-6 students who do not register in grade 7."""
+    p = world.people
+    years = np.array([calendar.school_year(d.astype(object)) for d in world.days])
+    snap_years = np.array([calendar.school_year(d) for d in world.snapshots])
+    if len(np.unique(years)) < 2 or len(np.unique(snap_years)) < 2:
+        return
+    y0 = int(years[0])
+    last_day_y0 = int(np.nonzero(years == y0)[0][-1])
+    first_snap_y1 = int(np.nonzero(snap_years > y0)[0][0])
+    usable = (p["status_id"] != "").to_numpy()
+    cohort = p["cohort"].to_numpy()
+    students = p["student"].to_numpy() & usable
+    # grade 9 in the first year, a streak at its very end, then 毕业 in the next year's registry
+    picked = _take(np.nonzero(students & (cohort == y0 - 8))[0], used, count, rng)
+    for i in picked:
+        world.mid_patterns[int(i)] = (last_day_y0 + 1, [UNEXCUSED] * CASE_STREAK)
+    record(picked, "case_graduated")
+    # 15 in the first year, never enrolled, 16 (over the compulsory age) in the second
+    pool = np.nonzero(p["in_register"].to_numpy() & students & (cohort == y0 - 9))[0]
+    picked = _take(pool, used, count, rng)
+    p.loc[picked, "student"] = False
+    p.loc[picked, "student_no"] = ""
+    record(picked, "over_age")
+    # grade 6 in the first year; in the second, missing from the registry or transferred
+    pool = np.nonzero(p["in_register"].to_numpy() & students & (cohort == y0 - 5))[0]
+    for plant, event in (("handover_missing", EV_LEFT), ("handover_transferred", EV_TRANSFER)):
+        picked = _take(pool, used, count, rng)
+        set_event(picked, event, first_snap_y1, last_day_y0)
+        record(picked, plant)
 
 
 def _drop_id_from_status(p: pd.DataFrame, idx: np.ndarray) -> None:

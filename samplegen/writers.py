@@ -17,6 +17,7 @@ from samplegen import calendar, idnumber
 from samplegen.world import (
     _ATTENDANCE_P,
     ATTENDANCE_VALUES,
+    EV_DEATH,
     EV_LEFT,
     EV_SUSPEND,
     EV_TRANSFER,
@@ -167,6 +168,7 @@ def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFram
     status = np.where(grade[keep] == 10, "毕业", "在读")
     status = np.where(after & (s["event"] == EV_TRANSFER), "转出", status)
     status = np.where(after & (s["event"] == EV_SUSPEND), "休学", status)
+    status = np.where(after & (s["event"] == EV_DEATH), "死亡", status)
     school = np.where(g <= 6, s["primary_school"], s["junior_school"])
     sch = world.schools
     towns = world.townships
@@ -261,6 +263,11 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
     third = leave & np.pad(leave[:, :-1], ((0, 0), (1, 0))) & np.pad(leave[:, :-2], ((0, 0), (2, 0)))
     codes[third] = PRESENT
     pos = {int(person): row for row, person in enumerate(idx)}
+    att_end = world.people["att_end"].to_numpy()
+    for r, person in enumerate(idx):
+        e = att_end[person]
+        if 0 < e < n_days:
+            codes[r, max(e - 2, 0) : e] = PRESENT
     for person, pattern in world.patterns.items():
         if person in pos:
             r = pos[person]
@@ -271,11 +278,6 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
             r = pos[person]
             codes[r, end - len(pattern) - 1 : end + 3] = PRESENT
             codes[r, end - len(pattern) : end] = pattern
-    att_end = world.people["att_end"].to_numpy()
-    for r, person in enumerate(idx):
-        e = att_end[person]
-        if 0 < e < n_days:
-            codes[r, max(e - 2, 0) : e] = PRESENT
     return codes
 
 
@@ -374,18 +376,21 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
         ]
     ].to_csv(truth / "plants.csv", index=False)
 
-    # A child whose status record cannot be matched (ambiguous) counts as never enrolled.
-    oos = plants[plants["plant"].isin(["never_enrolled", "left_status", "transferred_out", "id_ambiguous"])]
-    oos = oos.assign(category=oos["plant"].replace({"id_ambiguous": "never_enrolled"}))
+    # Registered children still of compulsory age at the end, by how they were planted (a child
+    # whose status record cannot be matched, ambiguous, counts as never enrolled).
+    oos = plants[plants["plant"].isin(OUT_OF_SCHOOL_PLANTS) & plants["in_register"]]
+    oos = oos.assign(category=oos["plant"].map(OUT_OF_SCHOOL_PLANTS))
     oos[["id_number", "township_code", "category", "is_poverty_household"]].sort_values("id_number").to_csv(
         truth / "out_of_school.csv", index=False
     )
 
     watch = []
     for _, r in plants.iterrows():
-        if r["plant"] in STREAK_PLANTS and STREAK_PLANTS[r["plant"]][1]:
-            pattern, stage, streak = STREAK_PLANTS[r["plant"]]
-            last_present = days[n_days - len(pattern) - 1]
+        tail = world.patterns.get(int(r["person"]))
+        stage = _stage(tail.count(UNEXCUSED)) if tail else None
+        if stage:
+            streak = tail.count(UNEXCUSED)
+            last_present = days[n_days - len(tail) - 1]
         elif r["plant"] == "not_on_roster":
             stage, streak = "not_on_roster", 0
             last_present = days[r["att_end"] - 1] if r["att_end"] > 0 else None
@@ -408,6 +413,8 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
     _write_poverty_truth(plants, oos, watch, truth)
     _write_leave_truth(world, plants, truth)
     _write_identity_truth(plants, truth)
+    _write_case_truth(world, plants, truth)
+    _write_handover_truth(world, truth)
     pd.DataFrame(quarantine, columns=["source", "file", "row", "column", "value", "reason"]).to_csv(
         truth / "quarantine.csv", index=False
     )
@@ -471,3 +478,128 @@ def _write_identity_truth(plants: pd.DataFrame, truth: Path) -> None:
         }
     )
     out.sort_values("student_no").to_csv(truth / "identity.csv", index=False)
+
+
+OUT_OF_SCHOOL_PLANTS = {
+    "never_enrolled": "never_enrolled",
+    "id_ambiguous": "never_enrolled",
+    "left_status": "left_status",
+    "handover_missing": "left_status",
+    "transferred_out": "transferred_out",
+    "handover_transferred": "transferred_out",
+    "case_transferred": "transferred_out",
+}
+
+
+def _stage(streak: int) -> str | None:
+    """The dropout-watch stage of an unexcused streak (the domain's 3/5/15 school days)."""
+    return "dropout" if streak >= 15 else "suspected_dropout" if streak >= 5 else "absent_3d" if streak >= 3 else None
+
+
+def _nth_unexcused(pattern: list[int], n: int) -> int | None:
+    hits = [i for i, c in enumerate(pattern) if c == UNEXCUSED]
+    return hits[n - 1] if len(hits) >= n else None
+
+
+def _streak_case(days: np.ndarray, start: int, pattern: list[int], closed: str | None, reason: str | None) -> dict:
+    opened = _nth_unexcused(pattern, 5)
+    escalated = _nth_unexcused(pattern, 15)
+    return {
+        "kind": "suspected_dropout",
+        "trigger": "unexcused_absence",
+        "opened_on": str(days[start + opened]),
+        "escalated_on": None if escalated is None else str(days[start + escalated]),
+        "closed_on": closed,
+        "close_reason": reason,
+    }
+
+
+_CLOSE_REASONS = {"case_transferred": "transferred", "case_suspended": "suspended", "case_deceased": "deceased"}
+
+
+def _write_case_truth(world: World, plants: pd.DataFrame, truth: Path) -> None:
+    """Every case the ledger must rebuild from the history, from how each plant was made."""
+    days, snaps = world.days, [d.isoformat() for d in world.snapshots]
+    n = len(days)
+    snap_years = [calendar.school_year(d) for d in world.snapshots]
+    first_snap_next_year = next((s for s, y in zip(snaps, snap_years, strict=True) if y > snap_years[0]), None)
+    rows = []
+    for _, r in plants.iterrows():
+        person, plant = int(r["person"]), r["plant"]
+        cases = []
+        if plant in STREAK_PLANTS and _nth_unexcused(STREAK_PLANTS[plant][0], 5) is not None:
+            pattern = STREAK_PLANTS[plant][0]
+            cases.append(_streak_case(days, n - len(pattern), pattern, None, None))
+        if plant == "relapse":
+            cases.append(_streak_case(days, n - 5, world.patterns[person], None, None))
+        if plant in ("returned", "returned_after_escalation", "relapse"):
+            end, pattern = world.mid_patterns[person]
+            cases.append(_streak_case(days, end - len(pattern), pattern, str(days[end]), "returned"))
+        if plant in _CLOSE_REASONS:
+            end, pattern = world.mid_patterns[person]
+            closed = snaps[int(r["event_snapshot"])]
+            cases.append(_streak_case(days, end - len(pattern), pattern, closed, _CLOSE_REASONS[plant]))
+        if plant == "case_graduated":
+            end, pattern = world.mid_patterns[person]
+            cases.append(_streak_case(days, end - len(pattern), pattern, first_snap_next_year, "graduated"))
+        if plant == "not_on_roster":
+            gap_start = int(r["att_end"])
+            escalated = gap_start + 14 if n - gap_start >= 15 else None
+            cases.append(
+                {
+                    "kind": "suspected_dropout",
+                    "trigger": "not_on_roster",
+                    "opened_on": str(days[gap_start + 4]),
+                    "escalated_on": None if escalated is None else str(days[escalated]),
+                    "closed_on": None,
+                    "close_reason": None,
+                }
+            )
+        if plant in ("never_enrolled", "id_ambiguous", "over_age"):
+            closed = (first_snap_next_year, "over_age") if plant == "over_age" else (None, None)
+            cases.append(_oos_case("never_enrolled", snaps[0], *closed))
+        if plant in ("left_status", "handover_missing"):
+            cases.append(_oos_case("left_status", snaps[int(r["event_snapshot"])], None, None))
+        for case in cases:
+            rows.append({"id_number": r["id_number"], **case})
+    columns = ["id_number", "kind", "trigger", "opened_on", "escalated_on", "closed_on", "close_reason"]
+    pd.DataFrame(rows, columns=columns).sort_values(["id_number", "opened_on"]).to_csv(
+        truth / "ledger_cases.csv", index=False
+    )
+
+
+def _oos_case(trigger: str, opened: str, closed: str | None, reason: str | None) -> dict:
+    return {
+        "kind": "out_of_school",
+        "trigger": trigger,
+        "opened_on": opened,
+        "escalated_on": None,
+        "closed_on": closed,
+        "close_reason": reason,
+    }
+
+
+def _write_handover_truth(world: World, truth: Path) -> None:
+    """Grade-6 students (在读) of the previous school year's last snapshot, and what became of
+    them in this school year's registry, read off the rendered snapshots."""
+    rng = np.random.default_rng(0)
+    years = [calendar.school_year(d) for d in world.snapshots]
+    this_year = years[-1]
+    previous = [d for d, y in zip(world.snapshots, years, strict=True) if y == this_year - 1]
+    rows = []
+    if previous:
+        last = _status_frame(world, previous[-1], use_codes=False, rng=rng)
+        sixth = last[(last["年级"] == GRADE_NAMES[5]) & (last["学籍状态"] == "在读")]["全国学籍号"]
+        now = pd.concat(
+            _status_frame(world, d, use_codes=False, rng=rng)
+            for d, y in zip(world.snapshots, years, strict=True)
+            if y == this_year
+        )
+        registered = set(now[(now["年级"] == GRADE_NAMES[6]) & now["学籍状态"].isin(["在读", "休学"])]["全国学籍号"])
+        transferred = set(now[now["学籍状态"] == "转出"]["全国学籍号"])
+        for no in sixth:
+            outcome = "registered_grade_7" if no in registered else "transferred" if no in transferred else "missing"
+            rows.append({"student_no": no, "outcome": outcome})
+    pd.DataFrame(rows, columns=["student_no", "outcome"]).sort_values("student_no").to_csv(
+        truth / "handover_6_to_7.csv", index=False
+    )

@@ -14,6 +14,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SMALL_COUNTY_STUDENTS = 3000
+# Two consecutive school years: the case history, the grade 6→7 handover and year-change closes.
+SMALL_COUNTY_RANGE = ("--start", "2024-09-01", "--end", "2026-07-03")
 
 
 @dataclass
@@ -66,7 +68,7 @@ def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
 def small_county(tmp_path_factory) -> County:
     root = tmp_path_factory.mktemp("county")
     raw, truth = root / "raw", root / "truth"
-    generate(raw, truth, "--students", str(SMALL_COUNTY_STUDENTS), "--seed", "7")
+    generate(raw, truth, "--students", str(SMALL_COUNTY_STUDENTS), "--seed", "7", *SMALL_COUNTY_RANGE)
     env = pipeline_env(root, raw)
     result = run_pipeline(env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -36,7 +36,7 @@ def test_front_page_shows_county_totals_and_townships(app_env):
     table = at.dataframe[0].value
     assert len(table) == n_towns == 17
     assert list(table.columns[:2]) == ["乡镇", "乡镇代码"]
-    assert "数据截至 2026年01月16日" in at.caption[0].value
+    assert "数据截至 2026年07月03日" in at.caption[0].value
 
 
 def test_front_page_without_a_published_warehouse_says_what_to_do(tmp_path, monkeypatch):

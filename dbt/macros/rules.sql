@@ -18,3 +18,8 @@
 {% macro yes_no(expr) -%}
     coalesce(trim({{ expr }}) in ('是', '1', 'Y', 'y', '有'), false)
 {%- endmacro %}
+
+{#- School year Y runs from 1 September Y to 31 August Y+1. -#}
+{% macro school_year_of(date_expr) -%}
+    (case when month({{ date_expr }}) >= 9 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
+{%- endmacro %}

@@ -117,6 +117,23 @@ def test_enrollment_rate_and_ledger_agree(small_county):
     assert rate["denominator"] - rate["numerator"] == out_of_school + suspended
 
 
+def test_ledger_cases_equal_the_planted_history(small_county):
+    got = _published(
+        small_county,
+        "select id_number, kind, trigger, strftime(opened_on, '%Y-%m-%d') as opened_on, "
+        "strftime(escalated_on, '%Y-%m-%d') as escalated_on, strftime(closed_on, '%Y-%m-%d') as closed_on, "
+        "close_reason from marts.ledger_cases",
+    )
+    truth = pd.read_csv(small_county.truth / "ledger_cases.csv", dtype=str)
+    reasons = set(truth["close_reason"].dropna())
+    assert reasons == {"returned", "transferred", "suspended", "deceased", "over_age", "graduated"}
+    assert set(truth["trigger"]) == {"unexcused_absence", "not_on_roster", "never_enrolled", "left_status"}
+    assert truth["escalated_on"].notna().any() and (truth["close_reason"] == "returned").any()
+    _assert_same_cases(got, truth, ["id_number", "opened_on"])
+    dropouts = _published(small_county, "select count(*) as n from marts.ledger_dropouts")["n"][0]
+    assert dropouts == truth["escalated_on"].notna().sum()
+
+
 def test_streak_boundaries(small_county):
     """Streaks of 2 are not listed; 3–4 notice; 5–14 suspected; 15+ dropout; leave days inside a
     streak neither extend nor break it; a long sick leave is not absence."""
@@ -155,8 +172,8 @@ def test_lineage_and_dirty_input_were_all_loaded(small_county):
         "select extract, source_file, encoding, header_row, rows_loaded from raw.load_files order by 1, 2",
     )
     by_extract = files.groupby("extract")["source_file"].count().to_dict()
-    assert by_extract["attendance"] == 6  # five months, October delivered twice
-    assert by_extract["student_status"] == 5
+    assert by_extract["attendance"] == 23  # 22 months with school days, one delivered twice
+    assert by_extract["student_status"] == 18  # monthly snapshots of two school years
     household = files[files.extract == "household"].iloc[0]
     assert household["encoding"] == "gb18030"
     poverty = files[files.extract == "poverty"].iloc[0]

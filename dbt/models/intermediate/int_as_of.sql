@@ -23,7 +23,7 @@ school_year as (
 
     select
         as_of_date,
-        case when month(as_of_date) >= 9 then year(as_of_date) else year(as_of_date) - 1 end as school_year
+        {{ school_year_of('as_of_date') }} as school_year
     from as_of
 
 ),

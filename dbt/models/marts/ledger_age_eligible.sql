@@ -64,8 +64,11 @@ registered as (
     from residents
     left join eligible_holders on residents.id_number = eligible_holders.id_number
     left join last_status on residents.id_number = last_status.id_number
-    -- a child who finished grade 9 has completed compulsory education
-    where not coalesce(last_status.status = 'graduated' and last_status.grade = 9, false)
+    -- a child who finished grade 9 has completed compulsory education; the registry may record
+    -- a death before the household register does
+    where not coalesce(
+        (last_status.status = 'graduated' and last_status.grade = 9) or last_status.status = 'deceased', false
+    )
 
 ),
 
