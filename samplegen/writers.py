@@ -74,6 +74,7 @@ def _write_reference(world: World, folder: Path) -> int:
             "城乡类型": s["urban_rural"],
         }
     ).to_csv(folder / "schools.csv", index=False, encoding="utf-8")
+    _write_enrollment_history(world, folder)
     t = world.townships
     pd.DataFrame(
         {
@@ -84,6 +85,24 @@ def _write_reference(world: World, folder: Path) -> int:
         }
     ).to_csv(folder / "townships.csv", index=False, encoding="utf-8")
     return len(s) + len(t)
+
+
+def _write_enrollment_history(world: World, folder: Path) -> None:
+    """Past rolls per school and grade for the eight school years before the range: the
+    cohorts as generated, plus about 1% who dropped out before the range began."""
+    p = world.people[world.people["student"]]
+    y0 = calendar.school_year(world.params.start)
+    rows = []
+    for year in range(y0 - 8, y0):
+        grade = year - p["cohort"] + 1
+        in_school = grade.between(1, 9)
+        school = np.where(grade <= 6, p["primary_school"], p["junior_school"])[in_school]
+        counts = pd.DataFrame({"school": school, "grade": grade[in_school]}).value_counts()
+        for (sch, g), n in counts.items():
+            rows.append((year, world.schools["code"].iloc[sch], int(g), round(n * 1.01)))
+    pd.DataFrame(rows, columns=["学年", "学校标识码", "年级", "在校生数"]).to_csv(
+        folder / "enrollment_history.csv", index=False, encoding="utf-8"
+    )
 
 
 def _village_names(world: World) -> np.ndarray:

@@ -23,3 +23,32 @@
 {% macro school_year_of(date_expr) -%}
     (case when month({{ date_expr }}) >= 9 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
 {%- endmacro %}
+
+{#- The rows of a relation (with township_code and school_code) once for the county, once for
+    their township and once for their school: the three reporting levels. -#}
+{% macro at_reporting_levels(relation) -%}
+    select
+        {{ relation }}.*,
+        'county' as level,
+        county.unit_code
+    from {{ relation }}
+    cross join (select unit_code from {{ ref('int_reporting_units') }} where level = 'county') as county
+
+    union all
+
+    select
+        {{ relation }}.*,
+        'township' as level,
+        {{ relation }}.township_code as unit_code
+    from {{ relation }}
+    where {{ relation }}.township_code is not null
+
+    union all
+
+    select
+        {{ relation }}.*,
+        'school' as level,
+        {{ relation }}.school_code as unit_code
+    from {{ relation }}
+    where {{ relation }}.school_code is not null
+{%- endmacro %}

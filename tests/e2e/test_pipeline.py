@@ -134,6 +134,72 @@ def test_ledger_cases_equal_the_planted_history(small_county):
     assert dropouts == truth["escalated_on"].notna().sum()
 
 
+def test_quarterly_table_reconciles_and_counts_the_planted_cases(small_county):
+    q = _published(small_county, "select * from marts.quarterly_rectification")
+    assert set(q["level"]) == {"county", "township", "school"}
+    unreconciled = q[q["open_at_start"] + q["new_cases"] - q["closed_total"] != q["open_at_end"]]
+    assert unreconciled.empty, unreconciled.head()
+    reasons = ["returned", "transferred", "suspended", "deceased", "over_age", "graduated"]
+    assert (q[[f"closed_{r}" for r in reasons]].sum(axis=1) == q["closed_total"]).all()
+    # the county's quarters count exactly the planted cases
+    truth = pd.read_csv(small_county.truth / "ledger_cases.csv", dtype=str)
+    opened_q = pd.PeriodIndex(pd.to_datetime(truth["opened_on"]), freq="Q").astype(str)
+    county = q[q["level"] == "county"].set_index("quarter")
+    expected_new = opened_q.value_counts()
+    assert county["new_cases"][county["new_cases"] > 0].sort_index().to_dict() == expected_new.sort_index().to_dict()
+    closed = truth.dropna(subset=["closed_on"])
+    closed_q = pd.PeriodIndex(pd.to_datetime(closed["closed_on"]), freq="Q").astype(str)
+    for reason in reasons:
+        expected = closed_q[closed["close_reason"].to_numpy() == reason].value_counts().to_dict()
+        got = county[f"closed_{reason}"][county[f"closed_{reason}"] > 0].to_dict()
+        assert got == expected, reason
+    last = county.sort_values("period_end").iloc[-1]
+    assert last["open_at_end"] == truth["closed_on"].isna().sum()
+
+
+def test_handover_6_to_7_equals_the_registry_outcomes(small_county):
+    got = _published(small_county, "select student_no, outcome from marts.handover_6_to_7")
+    truth = pd.read_csv(small_county.truth / "handover_6_to_7.csv", dtype=str)
+    assert set(truth["outcome"]) == {"registered_grade_7", "transferred", "missing"}
+    _assert_same_cases(got, truth, ["student_no"])
+
+
+def test_monthly_report_gap_causes_add_up_and_cases_match(small_county):
+    m = _published(small_county, "select * from marts.monthly_report")
+    assert set(m["level"]) == {"county", "township", "school"}
+    causes = m["gap_on_leave"] + m["gap_suspended"] + m["gap_unexcused"] + m["gap_not_on_roster"]
+    assert (causes == m["gap"]).all()
+    assert (m["gap"] == m["students_with_status"] - m["students_in_school"]).all()
+    truth = pd.read_csv(small_county.truth / "ledger_cases.csv", dtype=str)
+    county = m[m["level"] == "county"].set_index("month")
+    expected = truth["opened_on"].str[:7].value_counts().to_dict()
+    assert county["new_cases"][county["new_cases"] > 0].to_dict() == expected
+    returned = truth.loc[truth["close_reason"] == "returned", "closed_on"].str[:7].value_counts().to_dict()
+    assert county["returned_cases"][county["returned_cases"] > 0].to_dict() == returned
+    last = county.sort_index().iloc[-1]
+    open_truth = truth[truth["closed_on"].isna()]
+    assert last["open_suspected_dropouts"] == (open_truth["kind"] == "suspected_dropout").sum()
+    assert last["open_out_of_school"] == (open_truth["kind"] == "out_of_school").sum()
+
+
+def test_consolidation_rates_are_sane_in_both_versions(small_county):
+    rates = _published(small_county, "select * from marts.consolidation_rate")
+    assert set(rates["method"]) == {"annual", "cohort"}
+    assert set(rates["stage"]) == {"primary", "junior", "nine_year"}
+    assert not rates["is_over_100"].any()
+    county = rates[(rates["level"] == "county")]
+    assert len(county[county["method"] == "annual"]) == 6  # two school years x three stages
+    annual = county[county["method"] == "annual"]
+    assert (
+        annual["denominator"]
+        == annual["start_roll"] + annual["transfers_in"] - annual["transfers_out"] - annual["deaths"]
+    ).all()
+    assert annual["rate"].between(0.99, 1.0).all()
+    cohort = county[county["method"] == "cohort"]
+    # the sample's history has about 1% more grade-1 pupils than reached grade 9
+    assert cohort["rate"].between(0.97, 1.0).all() and len(cohort) == 2
+
+
 def test_streak_boundaries(small_county):
     """Streaks of 2 are not listed; 3–4 notice; 5–14 suspected; 15+ dropout; leave days inside a
     streak neither extend nor break it; a long sick leave is not absence."""

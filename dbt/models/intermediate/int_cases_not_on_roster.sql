@@ -1,18 +1,11 @@
 -- Suspected-dropout cases from the roster grid: a run of school days on which a 在读 student
 -- has no attendance record at all. The case opens on the run's Nth day and escalates on its
--- Mth; it closes as returned when records resume, or at the first later snapshot whose status
--- closes it. A student who leaves the registry keeps the case open (the child is still out).
+-- Mth; it closes as returned when records resume (status closes are applied in int_dropout_cases).
 with
 
 grid as (
 
     select * from {{ ref('int_enrolled_days') }}
-
-),
-
-status_changes as (
-
-    select * from {{ ref('int_status_changes') }}
 
 ),
 
@@ -85,21 +78,6 @@ resumed as (
             and numbered.grid_seq = opened.last_grid_seq + 1
             and numbered.school_day_number = opened.last_day_number + 1
 
-),
-
-first_change as (
-
-    select
-        opened.student_no,
-        opened.opened_on,
-        min(status_changes.snapshot_date) as changed_on
-    from opened
-    inner join status_changes
-        on
-            opened.student_no = status_changes.student_no
-            and opened.opened_on < status_changes.snapshot_date
-    group by opened.student_no, opened.opened_on
-
 )
 
 select
@@ -107,10 +85,6 @@ select
     'not_on_roster' as trigger,
     opened.opened_on,
     opened.escalated_on,
-    coalesce(resumed.resumed_on, first_change.changed_on) as closed_on,
-    case when resumed.resumed_on is not null then 'returned' else status_changes.close_reason end as close_reason
+    resumed.resumed_on as returned_on
 from opened
 left join resumed on opened.student_no = resumed.student_no and opened.opened_on = resumed.opened_on
-left join first_change on opened.student_no = first_change.student_no and opened.opened_on = first_change.opened_on
-left join status_changes
-    on first_change.student_no = status_changes.student_no and first_change.changed_on = status_changes.snapshot_date

@@ -1,7 +1,7 @@
 -- Suspected-dropout cases from unexcused streaks, rebuilt from every attendance record. A
 -- segment runs from a present day to the next; leave days neither extend nor break it. A case
 -- opens on the segment's Nth unexcused day, escalates on the Mth, and closes as returned on the
--- next present day, or at the first later snapshot whose status closes it.
+-- next present day (status closes are applied in int_dropout_cases).
 with
 
 daily as (
@@ -13,12 +13,6 @@ daily as (
 as_of as (
 
     select * from {{ ref('int_as_of') }}
-
-),
-
-status_changes as (
-
-    select * from {{ ref('int_status_changes') }}
 
 ),
 
@@ -86,38 +80,6 @@ cases as (
             and segments.segment + 1 = returns.segment
     where segments.opened_on is not null
 
-),
-
-first_change as (
-
-    select
-        cases.student_no,
-        cases.opened_on,
-        min(status_changes.snapshot_date) as changed_on
-    from cases
-    inner join status_changes
-        on
-            cases.student_no = status_changes.student_no
-            and cases.opened_on < status_changes.snapshot_date
-    group by cases.student_no, cases.opened_on
-
-),
-
-resolved as (
-
-    select
-        cases.*,
-        first_change.changed_on,
-        status_changes.close_reason as change_reason,
-        coalesce(cases.returned_on <= first_change.changed_on, cases.returned_on is not null) as returned_first
-    from cases
-    left join first_change
-        on cases.student_no = first_change.student_no and cases.opened_on = first_change.opened_on
-    left join status_changes
-        on
-            first_change.student_no = status_changes.student_no
-            and first_change.changed_on = status_changes.snapshot_date
-
 )
 
 select
@@ -125,6 +87,5 @@ select
     'unexcused_absence' as trigger,
     opened_on,
     escalated_on,
-    case when returned_first then returned_on else changed_on end as closed_on,
-    case when returned_first then 'returned' else change_reason end as close_reason
-from resolved
+    returned_on
+from cases

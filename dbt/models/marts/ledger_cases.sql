@@ -42,9 +42,7 @@ poverty as (
 
 dropout_cases as (
 
-    select * from {{ ref('int_cases_unexcused') }}
-    union all
-    select * from {{ ref('int_cases_not_on_roster') }}
+    select * from {{ ref('int_dropout_cases') }}
 
 ),
 

@@ -1,0 +1,9 @@
+"""Lint-time stand-in for dbt's cross-database macros (``dbt.dateadd`` …); see adapter.py."""
+
+
+def date_trunc(datepart, date):
+    return f"date_trunc('{datepart}', {date})"
+
+
+def dateadd(datepart, interval, from_date_or_timestamp):
+    return f"({from_date_or_timestamp} + interval ({interval}) {datepart})"

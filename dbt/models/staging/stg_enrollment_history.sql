@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'enrollment_history') }}
+
+),
+
+grade_values as (
+
+    select * from {{ ref('grade_values') }}
+
+),
+
+renamed as (
+
+    select
+        cast(trim(source."学年") as integer) as school_year,
+        trim(source."学校标识码") as school_code,
+        grade_values.grade,
+        cast(trim(source."在校生数") as integer) as students
+    from source
+    left join grade_values on trim(source."年级") = grade_values.raw_value
+
+)
+
+select * from renamed
