@@ -72,4 +72,6 @@ def small_county(tmp_path_factory) -> County:
     env = pipeline_env(root, raw)
     result = run_pipeline(env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return County(root, raw, truth, env)
+    county = County(root, raw, truth, env)
+    assert county.warehouse.exists(), "the run published nothing: is dbt/target/manifest.json stale? (make manifest)"
+    return county
