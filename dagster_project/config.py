@@ -14,6 +14,7 @@ class Settings:
     raw_dir: Path  # KCBX_RAW_DIR: where counties drop their extracts
     build_db: Path  # KCBX_BUILD_DB: the working warehouse the run writes (never read by users)
     warehouse: Path  # KCBX_WAREHOUSE: the published warehouse dashboards and analysts read
+    docs_dir: Path  # KCBX_DOCS_DIR: Great Expectations Data Docs, one folder per run
     dbt_project_dir: Path
 
     @classmethod
@@ -23,9 +24,6 @@ class Settings:
             raw_dir=Path(os.environ.get("KCBX_RAW_DIR", data / "raw")).resolve(),
             build_db=Path(os.environ.get("KCBX_BUILD_DB", data / "build" / "warehouse.duckdb")).resolve(),
             warehouse=Path(os.environ.get("KCBX_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
+            docs_dir=Path(os.environ.get("KCBX_DOCS_DIR", data / "docs")).resolve(),
             dbt_project_dir=REPO_ROOT / "dbt",
         )
-
-    def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt subprocesses, so the profile writes the same build file."""
-        return {"KCBX_BUILD_DB": str(self.build_db)}

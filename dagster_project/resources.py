@@ -17,10 +17,16 @@ class WarehouseResource(dg.ConfigurableResource):
     raw_dir: str
     build_db: str
     warehouse: str
+    docs_dir: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
-        return cls(raw_dir=str(settings.raw_dir), build_db=str(settings.build_db), warehouse=str(settings.warehouse))
+        return cls(
+            raw_dir=str(settings.raw_dir),
+            build_db=str(settings.build_db),
+            warehouse=str(settings.warehouse),
+            docs_dir=str(settings.docs_dir),
+        )
 
     @contextmanager
     def build_connection(self):

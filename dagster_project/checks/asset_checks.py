@@ -1,25 +1,50 @@
-"""Blocking asset checks: a critical failure stops the run before dbt and publishing."""
+"""Blocking asset checks built from the suites under ``expectations/``.
+
+Row suites validate each raw extract before dbt runs (a critical failure stops the run before
+any model is built). Delivery suites validate volume and freshness on the typed staging data
+after dbt and before publishing. Either way a critical failure leaves the published warehouse
+as it was; warnings are recorded on the check and shown. Each validation is also written as a
+Data Docs page under ``<docs_dir>/<run id>/``.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
-from dagster_project.checks.gx_suites import load_suite_spec, validate_frame
+from dagster_project.checks import frames
+from dagster_project.checks.gx_suites import Outcome, load_suite_spec, validate_frame
 from dagster_project.config import REPO_ROOT
 from dagster_project.resources import WarehouseResource
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SEEDS_DIR = REPO_ROOT / "dbt" / "seeds"
+REFERENCE_TABLES = ("schools", "townships")
+# Row suites, and the reference tables their value sets read (landed before the check runs).
+ROW_SUITES = {
+    "household": ("townships",),
+    "student_status": ("schools",),
+    "attendance": ("schools",),
+    "poverty": ("townships",),
+    "schools": ("townships",),
+    "townships": (),
+    "enrollment_history": (),
+}
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["raw", "student_status"]),
-    name="student_status_expectations",
-    blocking=True,
-    description="Great Expectations 套件 expectations/student_status.json：必需列、学籍号与学校码格式、状态和年级取值、每个快照学籍号唯一。",
-)
-def student_status_expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    spec = load_suite_spec(EXPECTATIONS_DIR / "student_status.json", REPO_ROOT / "dbt" / "seeds")
-    with warehouse.build_connection() as con:
-        df = con.execute("select * exclude (_extra, _file_hash, _loaded_at) from raw.student_status").df()
-    outcome = validate_frame(df, spec)
+def _reference_values(con: duckdb.DuckDBPyConnection) -> Callable[[str, str], list[str]]:
+    def values(table: str, column: str) -> list[str]:
+        if table not in REFERENCE_TABLES:
+            raise ValueError(f"unknown reference table {table}")
+        rows = con.execute(f'select distinct "{column}" from raw.{table}').fetchall()  # names from the suite file
+        return [r[0] for r in rows if r[0]]
+
+    return values
+
+
+def _result(outcome: Outcome, rows: int, docs: Path) -> dg.AssetCheckResult:
     messages = [f.describe() for f in outcome.failures]
     if outcome.critical:
         severity, passed = dg.AssetCheckSeverity.ERROR, False
@@ -32,10 +57,79 @@ def student_status_expectations(warehouse: WarehouseResource) -> dg.AssetCheckRe
         severity=severity,
         description="；".join(messages) if messages else f"{outcome.evaluated} 项期望全部通过",
         metadata={
-            "rows_checked": len(df),
+            "rows_checked": rows,
             "expectations": outcome.evaluated,
             "failed_critical": len(outcome.critical),
             "failed_warning": len(outcome.failures) - len(outcome.critical),
             "failures": dg.MetadataValue.json(messages),
+            "data_docs": dg.MetadataValue.path(str(docs)),
         },
     )
+
+
+def run_suite(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    suite: str,
+    frame: Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame],
+) -> dg.AssetCheckResult:
+    with warehouse.build_connection() as con:
+        spec = load_suite_spec(EXPECTATIONS_DIR / f"{suite}.json", SEEDS_DIR, _reference_values(con))
+        df = frame(con, spec)
+    outcome = validate_frame(df, spec)
+    docs = Path(warehouse.docs_dir) / context.run.run_id / f"{suite}.html"
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    docs.write_text(outcome.html, encoding="utf-8")
+    return _result(outcome, len(df), docs)
+
+
+def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinition:
+    deps = [dg.AssetKey(["raw", t]) for t in references]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", suite]),
+        name=f"{suite}_expectations",
+        blocking=True,
+        additional_deps=deps,
+        description=f"Great Expectations 套件 expectations/{suite}.json（入库后、dbt 之前）",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return run_suite(
+            context,
+            warehouse,
+            suite,
+            lambda con, spec: frames.rows_frame(con, spec["table"], spec.get("scope", "all"), spec.get("derive", {})),
+        )
+
+    return _check
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["staging", "stg_attendance"]),
+    name="delivery_volume",
+    blocking=True,
+    description="Great Expectations 套件 expectations/delivery_volume.json：各抽取最新一次报送的行数与上一次相比在容差内。",
+)
+def delivery_volume(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return run_suite(
+        context, warehouse, "delivery_volume", lambda con, spec: frames.volume_frame(con, spec["params"]["tolerance"])
+    )
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["staging", "stg_attendance"]),
+    name="attendance_freshness",
+    blocking=True,
+    description="Great Expectations 套件 expectations/attendance_freshness.json：最近几个上学日每个乡镇、每所学校都有考勤。",
+)
+def attendance_freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return run_suite(
+        context,
+        warehouse,
+        "attendance_freshness",
+        lambda con, spec: frames.freshness_frame(con, spec["params"]["days"]),
+    )
+
+
+def asset_checks() -> list[dg.AssetChecksDefinition]:
+    return [*(_row_check(s, refs) for s, refs in ROW_SUITES.items()), delivery_volume, attendance_freshness]

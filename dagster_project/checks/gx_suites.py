@@ -1,9 +1,10 @@
 """Run a Great Expectations suite (a JSON file under ``expectations/``) on a pandas frame.
 
 GX runs on dataframe batches (the SQL route through duckdb-engine has known wrong-result
-issues). Value sets may be read from a dbt seed (``{"$seed": "grade_values.raw_value"}``) so
-that the accepted values live in one place. Results carry counts only, never values: the
-checked columns hold ID numbers.
+issues). Value sets may be read from a dbt seed (``{"$seed": "grade_values.raw_value"}``) or
+from a reference table (``{"$reference": "schools.学校标识码"}``), so accepted values live in
+one place. Results carry counts only, never values, unless an expectation's meta says
+``show_values`` (for columns without personal data, such as township codes).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +26,13 @@ class Failure:
     severity: str  # critical | warning | info
     unexpected_count: int | None
     fix: str
+    examples: tuple[str, ...] = ()
 
     def describe(self) -> str:
         where = f"「{self.column}」" if self.column else "表"
         count = f"，不符合 {self.unexpected_count} 行" if self.unexpected_count else ""
-        return f"[{self.severity}] {where} {self.expectation}{count}。{self.fix}".strip()
+        shown = f"（如 {'、'.join(self.examples)}）" if self.examples else ""
+        return f"[{self.severity}] {where} {self.expectation}{count}{shown}。{self.fix}".strip()
 
 
 @dataclass(frozen=True)
@@ -36,24 +40,34 @@ class Outcome:
     suite: str
     evaluated: int
     failures: tuple[Failure, ...]
+    html: str  # the validation rendered as a Data Docs page
 
     @property
     def critical(self) -> tuple[Failure, ...]:
         return tuple(f for f in self.failures if f.severity == "critical")
 
 
-def _resolve_seed_refs(value: object, seeds_dir: Path) -> object:
+ReferenceValues = Callable[[str, str], list[str]]  # (table, column) -> values in the reference
+
+
+def _resolve(value: object, seeds_dir: Path, reference: ReferenceValues) -> object:
     if isinstance(value, dict) and set(value) == {"$seed"}:
         seed, column = value["$seed"].split(".")
         with (seeds_dir / f"{seed}.csv").open(encoding="utf-8") as f:
             return sorted({row[column] for row in csv.DictReader(f)})
+    if isinstance(value, dict) and set(value) == {"$reference"}:
+        values: set[str] = set()
+        for ref in value["$reference"].split(","):
+            table, column = ref.strip().split(".")
+            values.update(reference(table, column))
+        return sorted(values)
     return value
 
 
-def load_suite_spec(path: Path, seeds_dir: Path) -> dict:
+def load_suite_spec(path: Path, seeds_dir: Path, reference: ReferenceValues) -> dict:
     spec = json.loads(path.read_text(encoding="utf-8"))
     for e in spec["expectations"]:
-        e["kwargs"] = {k: _resolve_seed_refs(v, seeds_dir) for k, v in e["kwargs"].items()}
+        e["kwargs"] = {k: _resolve(v, seeds_dir, reference) for k, v in e["kwargs"].items()}
     return spec
 
 
@@ -85,7 +99,7 @@ def validate_frame(df: pd.DataFrame, spec: dict) -> Outcome:
             ],
         )
     )
-    result = batch.validate(suite, result_format="BASIC")
+    result = batch.validate(suite, result_format={"result_format": "BASIC", "partial_unexpected_count": 5})
     failures = []
     for r in result.results:
         if r.success:
@@ -98,6 +112,22 @@ def validate_frame(df: pd.DataFrame, spec: dict) -> Outcome:
                 severity=str(getattr(cfg.severity, "value", cfg.severity)),
                 unexpected_count=(r.result or {}).get("unexpected_count"),
                 fix=(cfg.meta or {}).get("fix", ""),
+                examples=tuple(str(v) for v in ((r.result or {}).get("partial_unexpected_list") or []))
+                if (cfg.meta or {}).get("show_values")
+                else (),
             )
         )
-    return Outcome(spec["name"], len(result.results), tuple(failures))
+    return Outcome(spec["name"], len(result.results), tuple(failures), _data_docs_page(result))
+
+
+def _data_docs_page(result) -> str:
+    """The GX Data Docs page of a validation, with value lists removed where they could hold
+    personal data (only expectations marked ``show_values`` keep them)."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    for r in result.results:
+        if not (r.expectation_config.meta or {}).get("show_values") and r.result:
+            for key in ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list"):
+                r.result.pop(key, None)
+    return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
