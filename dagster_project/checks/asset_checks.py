@@ -72,6 +72,7 @@ def run_suite(
     warehouse: WarehouseResource,
     suite: str,
     frame: Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame],
+    check_name: str,
 ) -> dg.AssetCheckResult:
     with warehouse.build_connection() as con:
         spec = load_suite_spec(EXPECTATIONS_DIR / f"{suite}.json", SEEDS_DIR, _reference_values(con))
@@ -80,6 +81,9 @@ def run_suite(
     docs = Path(warehouse.docs_dir) / context.run.run_id / f"{suite}.html"
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(outcome.html, encoding="utf-8")
+    for failure in outcome.failures:
+        log = context.log.error if failure.severity == "critical" else context.log.warning
+        log(f"{check_name}: {failure.describe()}")
     return _result(outcome, len(df), docs)
 
 
@@ -99,6 +103,7 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
             warehouse,
             suite,
             lambda con, spec: frames.rows_frame(con, spec["table"], spec.get("scope", "all"), spec.get("derive", {})),
+            f"{suite}_expectations",
         )
 
     return _check
@@ -112,7 +117,11 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
 )
 def delivery_volume(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return run_suite(
-        context, warehouse, "delivery_volume", lambda con, spec: frames.volume_frame(con, spec["params"]["tolerance"])
+        context,
+        warehouse,
+        "delivery_volume",
+        lambda con, spec: frames.volume_frame(con, spec["params"]["tolerance"]),
+        "delivery_volume",
     )
 
 
@@ -128,6 +137,7 @@ def attendance_freshness(context: dg.AssetCheckExecutionContext, warehouse: Ware
         warehouse,
         "attendance_freshness",
         lambda con, spec: frames.freshness_frame(con, spec["params"]["days"]),
+        "attendance_freshness",
     )
 
 

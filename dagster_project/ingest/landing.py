@@ -100,14 +100,24 @@ def land_extract(
             f"没有找到{spec.title}文件（.csv 或 .xlsx）",
             f"请把{spec.title}导出文件放入该目录，或设置 KCBX_RAW_DIR 指向正确的数据目录",
         )
+    con.execute(BOOKKEEPING_DDL)
+    loaded = dict(
+        con.execute("select file_hash, snapshot_date from raw.load_files where extract = ?", [spec.name]).fetchall()
+    )
+    latest_loaded = max((d for d in loaded.values() if d), default=None)
     parsed: list[tuple[ParsedFile, date | None]] = []
     for path in files:
         snap = snapshot_date(path) if spec.snapshot else None
         p = read_file(path, spec)
+        if snap and latest_loaded and p.sha256 not in loaded and snap < latest_loaded:
+            raise IngestError(
+                path.name,
+                f"新到快照的截至日期 {snap} 早于已入库的最新快照 {latest_loaded}",
+                "请核对文件名中的日期；如确需补入历史快照，请删除 data/build 后重新运行全量构建",
+            )
         parsed.append((p, snap))
         log(f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, header on row {p.header_row})")
 
-    con.execute(BOOKKEEPING_DDL)
     con.execute("begin transaction")
     try:
         con.execute(_raw_ddl(spec))

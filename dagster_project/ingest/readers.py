@@ -131,7 +131,18 @@ def _check_required(spec: ExtractSpec, canonical: list[str | None], file: str, h
 
 def _assemble(
     columns: list[pa.Array], canonical: list[str | None], source_headers: list[str], row_numbers: np.ndarray
-) -> pa.Table:
+) -> tuple[pa.Table, list[BadRow]]:
+    """The file's rows under their canonical names, with ``_row_number`` and ``_extra`` (the
+    columns outside the contract, as JSON). A repeated header row is returned as a bad row."""
+    repeated = np.ones(len(row_numbers), dtype=bool)
+    for name, src, arr in zip(canonical, source_headers, columns, strict=True):
+        if name is not None:
+            repeated &= np.asarray(pc.fill_null(pc.equal(arr, src), False))
+    bad = [BadRow(int(r), None, None, "重复的表头行") for r in row_numbers[repeated]] if repeated.any() else []
+    if bad:
+        keep = pa.array(~repeated)
+        columns = [pc.filter(a, keep) for a in columns]
+        row_numbers = row_numbers[~repeated]
     names, arrays, extra = [], [], []
     for name, src, arr in zip(canonical, source_headers, columns, strict=True):
         if name is None:
@@ -151,7 +162,7 @@ def _assemble(
     else:
         arrays.append(pa.nulls(len(row_numbers), pa.string()))
     names.append("_extra")
-    return pa.table(arrays, names=names)
+    return pa.table(arrays, names=names), bad
 
 
 def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
@@ -208,16 +219,8 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
     bad = [b for b in bad if b.reason != "empty_line"]
     columns = [c.combine_chunks() for c in table.columns]
     columns = [pc.utf8_trim_whitespace(c) for c in columns]
-    return ParsedFile(
-        path,
-        sha,
-        encoding,
-        h + 1,
-        source_headers,
-        canonical,
-        _assemble(columns, canonical, source_headers, lines),
-        bad,
-    )
+    table, repeated = _assemble(columns, canonical, source_headers, lines)
+    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated))
 
 
 def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) -> ParsedFile:
@@ -240,8 +243,12 @@ def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) ->
             kept.append([c.strip() for c in cells])
             numbers.append(line)
     columns = [pa.array([r[i] for r in kept], pa.string()) for i in range(n)]
-    table = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
-    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, bad)
+    table, repeated = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
+    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated))
+
+
+def sorted_rows(rows: list[BadRow]) -> list[BadRow]:
+    return sorted(rows, key=lambda b: b.row or 0)
 
 
 def _cell_text(value: object) -> str:
@@ -285,8 +292,8 @@ def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
             kept.append(cells)
             numbers.append(i)
     columns = [pa.array([r[i] for r in kept], pa.string()) for i in range(n)]
-    table = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
-    return ParsedFile(path, sha, "xlsx", h + 1, source_headers, canonical, table, [])
+    table, repeated = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
+    return ParsedFile(path, sha, "xlsx", h + 1, source_headers, canonical, table, repeated)
 
 
 def sniff_hash(path: Path) -> tuple[str, int]:

@@ -29,7 +29,8 @@
         when {{ matches_regex(cleaned, '[0-9]{17}[0-9X]') }} then
             case
                 when substr({{ cleaned }}, 18, 1) != {{ id_check_char(cleaned) }} then 'bad_check_digit'
-                when {{ parse_date('substr(' ~ cleaned ~ ', 7, 8)') }} is null then 'bad_birth_date'
+                when coalesce({{ parse_date('substr(' ~ cleaned ~ ', 7, 8)') }} > current_date, true)
+                    then 'bad_birth_date'
                 else 'ok'
             end
         when {{ matches_regex(cleaned, '[0-9]{15}') }} then

@@ -1,5 +1,6 @@
--- Every row kept out of the comparisons, with where it came from and why: rows the loader
--- could not parse, and ID numbers that could not be normalised.
+-- Every row kept out of the comparisons (or, for unknown school codes, flagged), with where it
+-- came from and why: rows the loader could not parse, ID numbers that could not be
+-- normalised, unusable dates, grades and statuses, school codes missing from the reference.
 with
 
 load_quarantine as (
@@ -14,44 +15,57 @@ file_columns as (
 
 ),
 
-{%- set id_columns = [
-    ('household', 'stg_household', '公民身份号码', ['ok', 'converted_15']),
-    ('poverty', 'stg_poverty', '证件号码', ['ok', 'converted_15']),
-    ('student_status', 'stg_student_status', '身份证件号', ['ok', 'converted_15', 'missing']),
+{#- (extract, model, canonical header, raw value, condition, reason) -#}
+{%- set schools = "(select school_code from " ~ ref('stg_schools') ~ ")" -%}
+{%- set checks = [
+    ('household', 'stg_household', '公民身份号码', 'id_number_raw',
+        "id_number_issue not in ('ok', 'converted_15')", 'id_number_issue'),
+    ('poverty', 'stg_poverty', '证件号码', 'id_number_raw',
+        "id_number_issue not in ('ok', 'converted_15')", 'id_number_issue'),
+    ('student_status', 'stg_student_status', '身份证件号', 'id_number_raw',
+        "id_number_issue not in ('ok', 'converted_15', 'missing')", 'id_number_issue'),
+    ('student_status', 'stg_student_status', '年级', 'grade_raw', "grade is null", "'unknown_grade'"),
+    ('student_status', 'stg_student_status', '学籍状态', 'status_raw', "status = 'unknown'", "'unknown_status'"),
+    ('student_status', 'stg_student_status', '学校标识码', 'school_code',
+        "school_code not in " ~ schools, "'unknown_school_code'"),
+    ('attendance', 'stg_attendance', '考勤日期', 'attendance_date_raw', "date_issue is not null", 'date_issue'),
+    ('attendance', 'stg_attendance', '考勤状态', 'attendance_raw',
+        "attendance_kind = 'unknown'", "'unknown_attendance_status'"),
+    ('attendance', 'stg_attendance', '学校标识码', 'school_code',
+        "school_code not in " ~ schools, "'unknown_school_code'"),
 ] %}
 
-id_problems as (
+row_problems as (
 
-    {% for extract, model, header, usable in id_columns %}
+    {% for extract, model, header, value, condition, reason in checks %}
         select
             '{{ extract }}' as extract,
             source_file,
             source_row,
             '{{ header }}' as canonical_header,
-            id_number_raw as value,
-            id_number_issue as reason
+            {{ value }} as value,
+            {{ reason }} as reason
         from {{ ref(model) }}
-        where
-            id_number_issue not in ('{{ usable | join("', '") }}')
+        where {{ condition }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
 
-id_rows as (
+problem_rows as (
 
     select
-        id_problems.extract,
-        id_problems.source_file,
-        id_problems.source_row,
-        coalesce(file_columns.source_header, id_problems.canonical_header) as column_name,
-        id_problems.value,
-        id_problems.reason
-    from id_problems
+        row_problems.extract,
+        row_problems.source_file,
+        row_problems.source_row,
+        coalesce(file_columns.source_header, row_problems.canonical_header) as column_name,
+        row_problems.value,
+        row_problems.reason
+    from row_problems
     left join file_columns
         on
-            id_problems.source_file = file_columns.source_file
-            and id_problems.canonical_header = file_columns.canonical_header
+            row_problems.source_file = file_columns.source_file
+            and row_problems.canonical_header = file_columns.canonical_header
 
 )
 
@@ -71,4 +85,4 @@ select
     column_name,
     value,
     reason
-from id_rows
+from problem_rows

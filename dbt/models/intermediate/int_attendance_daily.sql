@@ -4,7 +4,9 @@ with
 
 attendance as (
 
+    -- rows with an unusable date or status are in audit.quarantine
     select * from {{ ref('stg_attendance') }}
+    where date_issue is null and attendance_kind != 'unknown'
 
 ),
 

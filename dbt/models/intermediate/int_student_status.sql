@@ -3,7 +3,9 @@ with
 
 status as (
 
+    -- records with an unknown grade or status are in audit.quarantine
     select * from {{ ref('stg_student_status') }}
+    where grade is not null and status != 'unknown'
 
 ),
 

@@ -12,21 +12,36 @@ attendance_values as (
 
 ),
 
+parsed as (
+
+    select
+        source.*,
+        {{ parse_date('source."考勤日期"') }} as attendance_date
+    from source
+
+),
+
 renamed as (
 
     select
-        source._source_file as source_file,
-        source._row_number as source_row,
-        source._loaded_at as loaded_at,
-        {{ parse_date('source."考勤日期"') }} as attendance_date,
-        trim(source."学校标识码") as school_code,
-        upper(trim(source."全国学籍号")) as student_no,
+        parsed._source_file as source_file,
+        parsed._row_number as source_row,
+        parsed._loaded_at as loaded_at,
+        parsed.attendance_date,
+        parsed."考勤日期" as attendance_date_raw,
+        case
+            when parsed.attendance_date is null then 'bad_date'
+            when parsed.attendance_date > current_date then 'future_date'
+            when parsed.attendance_date < cast('2000-01-01' as date) then 'date_out_of_range'
+        end as date_issue,
+        trim(parsed."学校标识码") as school_code,
+        upper(trim(parsed."全国学籍号")) as student_no,
         coalesce(attendance_values.attendance_code, 'unknown') as attendance_code,
         coalesce(attendance_values.attendance_kind, 'unknown') as attendance_kind,
-        source."考勤状态" as attendance_raw,
-        nullif(source."缺勤原因", '') as absence_reason
-    from source
-    left join attendance_values on trim(source."考勤状态") = attendance_values.raw_value
+        parsed."考勤状态" as attendance_raw,
+        nullif(parsed."缺勤原因", '') as absence_reason
+    from parsed
+    left join attendance_values on trim(parsed."考勤状态") = attendance_values.raw_value
 
 )
 
