@@ -23,7 +23,9 @@ create schema if not exists meta;
 create table if not exists meta.publish_log (
     run_id varchar, published_at timestamp, as_of_date date, out_of_school bigint, dropout_watch bigint
 );
-comment on table meta.publish_log is '每次发布一行：运行编号、发布时间、比对截至日期和主要计数';
+-- columns added later; the log lives on in the build warehouse from run to run
+alter table meta.publish_log add column if not exists data_docs varchar;
+comment on table meta.publish_log is '每次发布一行：运行编号、发布时间、比对截至日期、主要计数和本次数据质量报告（Data Docs）';
 """
 
 
@@ -36,7 +38,7 @@ class Published:
     size_bytes: int
 
 
-def publish(build_db: Path, target: Path, run_id: str) -> Published:
+def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Published:
     con = duckdb.connect(str(build_db))
     try:
         present = {
@@ -53,8 +55,9 @@ def publish(build_db: Path, target: Path, run_id: str) -> Published:
         n_watch = con.execute("select count(*) from marts.dropout_watch").fetchone()[0]
         con.execute(_LOG_DDL)
         con.execute(
-            "insert into meta.publish_log values (?, ?, ?, ?, ?)",
-            [run_id, datetime.now(), as_of, n_oos, n_watch],
+            "insert into meta.publish_log (run_id, published_at, as_of_date, out_of_school, dropout_watch, data_docs) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
         )
         con.execute("checkpoint")
     finally:

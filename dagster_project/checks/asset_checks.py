@@ -7,6 +7,8 @@ as it was; warnings are recorded on the check and shown. Each validation is also
 Data Docs page under ``<docs_dir>/<run id>/``.
 """
 
+import html
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,6 +69,31 @@ def _result(outcome: Outcome, rows: int, docs: Path) -> dg.AssetCheckResult:
     )
 
 
+def _update_index(folder: Path, suite: str, outcome: Outcome) -> None:
+    """The run's Data Docs index: one line per suite with its outcome and a link to its page."""
+    state_file = folder / "index.json"
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    state[suite] = {
+        "expectations": outcome.evaluated,
+        "critical": len(outcome.critical),
+        "warning": len(outcome.failures) - len(outcome.critical),
+    }
+    state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    rows = "".join(
+        f'<tr><td><a href="{html.escape(name)}.html">{html.escape(name)}</a></td><td>{s["expectations"]}</td>'
+        f"<td>{'未通过' if s['critical'] else '有警告' if s['warning'] else '通过'}</td>"
+        f"<td>{s['critical']}</td><td>{s['warning']}</td></tr>"
+        for name, s in sorted(state.items())
+    )
+    (folder / "index.html").write_text(
+        '<!doctype html><html lang="zh"><meta charset="utf-8"><title>数据质量检查</title>'
+        f"<h1>数据质量检查 · 运行 {html.escape(folder.name)}</h1>"
+        "<table border=1 cellpadding=4><tr><th>套件</th><th>期望数</th><th>结果</th><th>严重</th><th>警告</th></tr>"
+        f"{rows}</table></html>",
+        encoding="utf-8",
+    )
+
+
 def run_suite(
     context: dg.AssetCheckExecutionContext,
     warehouse: WarehouseResource,
@@ -81,6 +108,7 @@ def run_suite(
     docs = Path(warehouse.docs_dir) / context.run.run_id / f"{suite}.html"
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(outcome.html, encoding="utf-8")
+    _update_index(docs.parent, suite, outcome)
     for failure in outcome.failures:
         log = context.log.error if failure.severity == "critical" else context.log.warning
         log(f"{check_name}: {failure.describe()}")

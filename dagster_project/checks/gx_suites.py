@@ -27,12 +27,14 @@ class Failure:
     unexpected_count: int | None
     fix: str
     examples: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()  # "file 第N行" of the first offending rows, where the frame has them
 
     def describe(self) -> str:
         where = f"「{self.column}」" if self.column else "表"
         count = f"，不符合 {self.unexpected_count} 行" if self.unexpected_count else ""
         shown = f"（如 {'、'.join(self.examples)}）" if self.examples else ""
-        return f"[{self.severity}] {where} {self.expectation}{count}{shown}。{self.fix}".strip()
+        at = f"，见 {'、'.join(self.rows)}" if self.rows else ""
+        return f"[{self.severity}] {where} {self.expectation}{count}{shown}{at}。{self.fix}".strip()
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,10 @@ def validate_frame(df: pd.DataFrame, spec: dict) -> Outcome:
             ],
         )
     )
-    result = batch.validate(suite, result_format={"result_format": "BASIC", "partial_unexpected_count": 5})
+    result_format: dict = {"result_format": "SUMMARY", "partial_unexpected_count": 3}
+    if {"_source_file", "_row_number"} <= set(df.columns):
+        result_format["unexpected_index_column_names"] = ["_source_file", "_row_number"]
+    result = batch.validate(suite, result_format=result_format)
     failures = []
     for r in result.results:
         if r.success:
@@ -115,6 +120,11 @@ def validate_frame(df: pd.DataFrame, spec: dict) -> Outcome:
                 examples=tuple(str(v) for v in ((r.result or {}).get("partial_unexpected_list") or []))
                 if (cfg.meta or {}).get("show_values")
                 else (),
+                rows=tuple(
+                    f"{i['_source_file']} 第{i['_row_number']}行"
+                    for i in ((r.result or {}).get("partial_unexpected_index_list") or [])
+                    if isinstance(i, dict) and "_row_number" in i
+                ),
             )
         )
     return Outcome(spec["name"], len(result.results), tuple(failures), _data_docs_page(result))
@@ -128,6 +138,11 @@ def _data_docs_page(result) -> str:
 
     for r in result.results:
         if not (r.expectation_config.meta or {}).get("show_values") and r.result:
-            for key in ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list"):
+            for key in (
+                "partial_unexpected_list",
+                "partial_unexpected_counts",
+                "partial_unexpected_index_list",
+                "unexpected_index_query",
+            ):
                 r.result.pop(key, None)
     return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))

@@ -4,13 +4,15 @@ hold exactly the planted cases of the truth files."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import pipeline_env, run_pipeline
+from tests.conftest import REPO, pipeline_env, run_pipeline
 
 pytestmark = pytest.mark.e2e
 
@@ -287,6 +289,16 @@ def test_every_mart_of_the_contract_exists_with_chinese_comments(small_county):
     assert uncommented.empty, uncommented[["table_name", "column_name"]].to_dict("records")
     comments = columns[columns["table_name"] == "out_of_school"].set_index("column_name")["comment"]
     assert comments["category"].startswith("类别")
+
+
+def test_every_suite_ran_and_the_publish_log_links_its_data_docs(small_county):
+    docs = Path(_published(small_county, "select data_docs from meta.publish_log")["data_docs"][0])
+    assert docs.parent.parent == Path(small_county.env["KCBX_DOCS_DIR"])
+    suites = json.loads((docs.parent / "index.json").read_text(encoding="utf-8"))
+    assert set(suites) == {p.stem for p in (REPO / "expectations").glob("*.json")}
+    assert all(s["critical"] == 0 for s in suites.values())
+    assert "数据质量检查" in docs.read_text(encoding="utf-8")
+    assert (docs.parent / "student_status.html").stat().st_size > 10_000
 
 
 def test_a_failed_quality_gate_leaves_the_published_warehouse_unchanged(small_county, tmp_path):
