@@ -19,6 +19,7 @@ import pandas as pd
 from dagster_project.checks import frames
 from dagster_project.checks.gx_suites import Outcome, load_suite_spec, validate_frame
 from dagster_project.config import REPO_ROOT
+from dagster_project.ingest.landing import quote_ident
 from dagster_project.resources import WarehouseResource
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -40,7 +41,7 @@ def _reference_values(con: duckdb.DuckDBPyConnection) -> Callable[[str, str], li
     def values(table: str, column: str) -> list[str]:
         if table not in REFERENCE_TABLES:
             raise ValueError(f"unknown reference table {table}")
-        rows = con.execute(f'select distinct "{column}" from raw.{table}').fetchall()  # names from the suite file
+        rows = con.execute(f"select distinct {quote_ident(column)} from raw.{quote_ident(table)}").fetchall()
         return [r[0] for r in rows if r[0]]
 
     return values

@@ -13,6 +13,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dagster_project.ingest.landing import quote_ident
+from dagster_project.ingest.specs import EXTRACTS
+
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _CHECK = np.array(list("10X98765432"))
 _HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
@@ -53,9 +56,12 @@ _DERIVERS = {"id_number": id_number_ok, "date": date_ok}
 
 def rows_frame(con: duckdb.DuckDBPyConnection, table: str, scope: str, derive: dict[str, list[str]]) -> pd.DataFrame:
     """The extract's raw rows (all, or the latest snapshot only) plus derived columns."""
-    query = f"select * exclude (_extra, _file_hash, _loaded_at) from raw.{table}"  # table from the suite file
+    if table not in {spec.name for spec in EXTRACTS}:
+        raise ValueError(f"suite names an unknown raw table {table!r}")
+    relation = f"raw.{quote_ident(table)}"
+    query = f"select * exclude (_extra, _file_hash, _loaded_at) from {relation}"
     if scope == "latest_snapshot":
-        query += f" where _snapshot_date = (select max(_snapshot_date) from raw.{table})"
+        query += f" where _snapshot_date = (select max(_snapshot_date) from {relation})"
     df = con.execute(query).df()
     for name, (kind, column) in derive.items():
         df[name] = _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")

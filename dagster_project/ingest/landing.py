@@ -73,13 +73,14 @@ def snapshot_date(path: Path) -> date:
     )
 
 
-def _ident(name: str) -> str:
-    """Quote an identifier from the extract spec (never from file content)."""
+def quote_ident(name: str) -> str:
+    """Quote an identifier from our own configuration (extract specs, suite files), never from
+    file content: DuckDB cannot bind identifiers as parameters."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def _raw_ddl(spec: ExtractSpec) -> str:
-    cols = ", ".join(f"{_ident(h)} varchar" for h in spec.headers)
+    cols = ", ".join(f"{quote_ident(h)} varchar" for h in spec.headers)
     return (
         f"create or replace table raw.{spec.name} ({cols}, _extra varchar, _source_file varchar, "
         "_row_number bigint, _file_hash varchar, _snapshot_date date, _loaded_at timestamp)"
@@ -128,7 +129,7 @@ def land_extract(
             rel = str(p.path.relative_to(raw_dir))
             con.register("batch", p.table)
             present = [h for h in spec.headers if h in p.table.column_names]
-            select = ", ".join(_ident(h) for h in present)
+            select = ", ".join(quote_ident(h) for h in present)
             con.execute(
                 f"insert into raw.{spec.name} ({select}{', ' if select else ''}_row_number, _extra, "
                 "_source_file, _file_hash, _snapshot_date, _loaded_at) "
