@@ -19,7 +19,7 @@ from samplegen import calendar, idnumber, names
 # Attendance codes, in the order of ATTENDANCE_VALUES.
 PRESENT, LATE, EARLY, SICK, PERSONAL, UNEXCUSED = range(6)
 ATTENDANCE_VALUES = ("出勤", "迟到", "早退", "病假", "事假", "旷课")
-_ATTENDANCE_P = (0.955, 0.012, 0.004, 0.015, 0.010, 0.004)
+ATTENDANCE_P = (0.955, 0.012, 0.004, 0.015, 0.010, 0.004)
 
 # Snapshot events: what the status registry shows after the event date.
 EV_NONE, EV_LEFT, EV_TRANSFER, EV_SUSPEND, EV_DEATH = range(5)

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from samplegen import calendar, idnumber
 from samplegen.world import (
-    _ATTENDANCE_P,
+    ATTENDANCE_P,
     ATTENDANCE_VALUES,
     EV_DEATH,
     EV_LEFT,
@@ -269,7 +269,7 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
     """Codes (students × school days) for the people ``idx``: mostly present, isolated
     unexcused days, and the planted tails and streaks."""
     n_days = len(world.days)
-    cum = np.cumsum(_ATTENDANCE_P)
+    cum = np.cumsum(ATTENDANCE_P)
     codes = np.searchsorted(cum, rng.random((len(idx), n_days), dtype=np.float32)).astype(np.uint8)
     codes = np.minimum(codes, UNEXCUSED)
     # Background unexcused days stand alone between two present days.
