@@ -138,37 +138,36 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
     return _check
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["staging", "stg_attendance"]),
-    name="delivery_volume",
-    blocking=True,
-    description="Great Expectations 套件 expectations/delivery_volume.json：各抽取最新一次报送的行数与上一次相比在容差内。",
-)
-def delivery_volume(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return run_suite(
-        context,
-        warehouse,
-        "delivery_volume",
+# Delivery suites: run on the typed data after dbt, before publishing.
+DELIVERY_SUITES: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame]]] = {
+    "delivery_volume": (
+        "各抽取最新一次报送的行数与上一次相比在容差内。",
         lambda con, spec: frames.volume_frame(con, spec["params"]["tolerance"]),
-        "delivery_volume",
-    )
-
-
-@dg.asset_check(
-    asset=dg.AssetKey(["staging", "stg_attendance"]),
-    name="attendance_freshness",
-    blocking=True,
-    description="Great Expectations 套件 expectations/attendance_freshness.json：最近几个上学日每个乡镇、每所学校都有考勤。",
-)
-def attendance_freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return run_suite(
-        context,
-        warehouse,
-        "attendance_freshness",
+    ),
+    "attendance_freshness": (
+        "最近几个上学日每个乡镇、每所学校都有考勤。",
         lambda con, spec: frames.freshness_frame(con, spec["params"]["days"]),
-        "attendance_freshness",
+    ),
+}
+
+
+def _delivery_check(suite: str) -> dg.AssetChecksDefinition:
+    what, frame = DELIVERY_SUITES[suite]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["staging", "stg_attendance"]),
+        name=suite,
+        blocking=True,
+        description=f"Great Expectations 套件 expectations/{suite}.json：{what}",
     )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return run_suite(context, warehouse, suite, frame, suite)
+
+    return _check
 
 
 def asset_checks() -> list[dg.AssetChecksDefinition]:
-    return [*(_row_check(s, refs) for s, refs in ROW_SUITES.items()), delivery_volume, attendance_freshness]
+    return [
+        *(_row_check(suite, refs) for suite, refs in ROW_SUITES.items()),
+        *(_delivery_check(suite) for suite in DELIVERY_SUITES),
+    ]
