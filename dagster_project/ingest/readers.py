@@ -58,35 +58,42 @@ class ParsedFile:
     bad_rows: list[BadRow] = field(default_factory=list)
 
 
-def _first_bad_line(path: Path, encoding: str) -> int | None:
-    """1-based line of the first byte the encoding cannot decode, or None if all decode."""
+def _scan(path: Path, encoding: str, digest=None) -> int | None:
+    """1-based line of the first byte ``encoding`` cannot decode (None if all decode); feeds
+    every byte to ``digest`` on the way, so hashing and the encoding check share one read."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    line = 1
+    line, bad = 1, None
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as e:
-                return line + chunk[: max(e.start, 0)].count(b"\n")
+            if digest is not None:
+                digest.update(chunk)
+            if bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    bad = line + chunk[: max(e.start, 0)].count(b"\n")
+            if bad is not None and digest is None:
+                break
             line += chunk.count(b"\n")
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return line
-    return None
+    if bad is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad = line
+    return bad
 
 
 def sniff(path: Path) -> tuple[str, str]:
     """(sha256, encoding): 'utf-8-sig', 'utf-8' or 'gb18030' (which includes GBK)."""
-    sha, _ = sniff_hash(path)
-    utf8_bad = _first_bad_line(path, "utf-8")
+    digest = hashlib.sha256()
+    utf8_bad = _scan(path, "utf-8", digest)
     if utf8_bad is None:
         with path.open("rb") as f:
             bom = f.read(3) == codecs.BOM_UTF8
-        return sha, "utf-8-sig" if bom else "utf-8"
-    gb_bad = _first_bad_line(path, "gb18030")
+        return digest.hexdigest(), "utf-8-sig" if bom else "utf-8"
+    gb_bad = _scan(path, "gb18030")
     if gb_bad is None:
-        return sha, "gb18030"
+        return digest.hexdigest(), "gb18030"
     raise IngestError(
         path.name,
         "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）",
@@ -266,7 +273,7 @@ def _cell_text(value: object) -> str:
 def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
     from openpyxl import load_workbook
 
-    sha, _ = sniff_hash(path)
+    sha = file_hash(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
@@ -296,14 +303,12 @@ def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
     return ParsedFile(path, sha, "xlsx", h + 1, source_headers, canonical, table, repeated)
 
 
-def sniff_hash(path: Path) -> tuple[str, int]:
+def file_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    size = 0
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    return digest.hexdigest()
 
 
 def read_file(path: Path, spec: ExtractSpec) -> ParsedFile:
