@@ -15,6 +15,9 @@ class Settings:
     build_db: Path  # KCBX_BUILD_DB: the working warehouse the run writes (never read by users)
     warehouse: Path  # KCBX_WAREHOUSE: the published warehouse dashboards and analysts read
     docs_dir: Path  # KCBX_DOCS_DIR: Great Expectations Data Docs, one folder per run
+    alerts_file: Path  # KCBX_ALERTS_FILE: failed runs are recorded here, one JSON line each
+    alert_webhook: str | None  # KCBX_ALERT_WEBHOOK: optional URL that failed runs are POSTed to
+    sensor_settle_seconds: int  # KCBX_SENSOR_SETTLE_SECONDS: files younger than this may still be copying
     dbt_project_dir: Path
 
     @classmethod
@@ -25,5 +28,8 @@ class Settings:
             build_db=Path(os.environ.get("KCBX_BUILD_DB", data / "build" / "warehouse.duckdb")).resolve(),
             warehouse=Path(os.environ.get("KCBX_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
             docs_dir=Path(os.environ.get("KCBX_DOCS_DIR", data / "docs")).resolve(),
+            alerts_file=Path(os.environ.get("KCBX_ALERTS_FILE", data / "alerts.jsonl")).resolve(),
+            alert_webhook=os.environ.get("KCBX_ALERT_WEBHOOK") or None,
+            sensor_settle_seconds=int(os.environ.get("KCBX_SENSOR_SETTLE_SECONDS", "60")),
             dbt_project_dir=REPO_ROOT / "dbt",
         )

@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_project.assets.dbt import DBT_PROJECT, build_dbt_assets
 from dagster_project.assets.publish import build_publish_asset
 from dagster_project.assets.raw import raw_assets
+from dagster_project.automation.triggers import new_files_sensor, nightly_schedule
 from dagster_project.checks.asset_checks import asset_checks
 from dagster_project.config import Settings
 from dagster_project.jobs import nightly_job
@@ -23,6 +24,8 @@ defs = dg.Definitions(
     assets=[*raw_assets(_settings), _dbt_models, build_publish_asset(_dbt_models)],
     asset_checks=asset_checks(),
     jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[new_files_sensor],
     # Whatever is materialised, one step at a time: DuckDB allows one writer to the build file.
     executor=dg.in_process_executor,
     resources={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +28,25 @@ class WarehouseResource(dg.ConfigurableResource):
             warehouse=str(settings.warehouse),
             docs_dir=str(settings.docs_dir),
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        """Hold the build lock for the whole run: two runs never write the build warehouse at
+        once, however they were started (the run queue only orders runs it launched itself)."""
+        lock_path = Path(self.build_db).with_name(Path(self.build_db).name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise dg.Failure(
+                    description=f"另一个运行正在写入构建库 {self.build_db}（锁文件 {lock_path}）。"
+                    "请等它结束后再运行；两个运行不会同时写入。"
+                ) from None
+            try:
+                yield self
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     @contextmanager
     def build_connection(self):

@@ -48,6 +48,7 @@ def pipeline_env(root: Path, raw: Path) -> dict[str, str]:
         KCBX_BUILD_DB=str(root / "build" / "warehouse.duckdb"),
         KCBX_WAREHOUSE=str(root / "published" / "warehouse.duckdb"),
         KCBX_DOCS_DIR=str(root / "docs"),
+        KCBX_ALERTS_FILE=str(root / "alerts.jsonl"),
     )
     (root / "dagster_home").mkdir(parents=True, exist_ok=True)
     (root / "dagster_home" / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())

@@ -6,13 +6,16 @@ row-level problems must quarantine exactly those rows and publish the rest."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -44,6 +47,34 @@ def base(tmp_path_factory) -> Base:
     result = run_pipeline(env)
     assert result.returncode == 0, result.stdout[-3000:]
     return Base(root, raw, Path(env["KCBX_BUILD_DB"]), Path(env["KCBX_WAREHOUSE"]))
+
+
+@dataclass
+class Webhook:
+    url: str
+    received: list[dict]
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[Webhook]:
+    """A real HTTP endpoint on loopback standing in for the county's alert channel."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body.decode("utf-8")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Webhook(f"http://127.0.0.1:{server.server_address[1]}/alert", received)
+    server.shutdown()
 
 
 def _sha(path: Path) -> str:
@@ -214,9 +245,10 @@ BLOCKED = {
 
 
 @pytest.mark.parametrize("name", list(BLOCKED))
-def test_bad_input_stops_publishing_and_says_why(base, tmp_path, name):
+def test_bad_input_stops_publishing_and_says_why(base, tmp_path, webhook, name):
     mutate, messages = BLOCKED[name]
     case = _case(base, tmp_path, mutate)
+    case.env["KCBX_ALERT_WEBHOOK"] = webhook.url
     result = run_pipeline(case.env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -224,6 +256,12 @@ def test_bad_input_stops_publishing_and_says_why(base, tmp_path, name):
         assert message in output, f"{name}: the user is not told {message!r}"
     assert _sha(case.published) == case.before
     assert _query(case.published, "select count(*) as n from marts.out_of_school")["n"][0] > 0
+    # the failure raised an alert, in the alerts file and at the webhook, saying the same thing
+    alerts = [json.loads(line) for line in Path(case.env["KCBX_ALERTS_FILE"]).read_text("utf-8").splitlines()]
+    assert alerts and all(a["message"].startswith("夜间作业未发布") for a in alerts)
+    assert any(messages[-1] in a["message"] for a in alerts), f"{name}: the alert does not say {messages[-1]!r}"
+    mine = [a for a in webhook.received if a["run_id"] in {x["run_id"] for x in alerts}]
+    assert mine == alerts
 
 
 # --- row-level problems: quarantined, the rest published ----------------------------------
