@@ -90,6 +90,8 @@ def test_an_alert_is_kept_when_the_webhook_is_down(tmp_path):
     alerts = tmp_path / "alerts" / "alerts.jsonl"
     problem = record_alert(alerts, f"http://127.0.0.1:{port}/hook", {"message": "夜间作业未发布：测试"})
     assert problem and "URLError" in problem
-    assert [json.loads(line) for line in alerts.read_text("utf-8").splitlines()] == [{"message": "夜间作业未发布：测试"}]
+    assert [json.loads(line) for line in alerts.read_text("utf-8").splitlines()] == [
+        {"message": "夜间作业未发布：测试"}
+    ]
     assert record_alert(alerts, None, {"message": "第二条"}) is None
     assert len(alerts.read_text("utf-8").splitlines()) == 2
