@@ -9,8 +9,9 @@ export KCBX_RAW_DIR ?= $(CURDIR)/data/raw
 export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
+RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline dashboard demo dev lint test clean
+.PHONY: help setup sample manifest pipeline rebuild sql dashboard demo dev lint test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -36,10 +37,19 @@ manifest: setup  ## parse the dbt project (Dagster reads target/manifest.json)
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
 
-pipeline: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## run the nightly job once, from the command line
-	@echo "== pipeline: dagster job kcbx_nightly (land → check → dbt build → publish)"
-	$(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
+pipeline: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## run the nightly job once (new and changed files only)
+	@echo "== pipeline: dagster job kcbx_nightly (land new files → check → dbt build → publish)"
+	$(RUN_JOB)
 	@$(PY) -m dagster_project.summary
+
+rebuild: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## reload every file and rebuild every model from scratch
+	@echo "== rebuild: dagster job kcbx_nightly with KCBX_FULL_REFRESH=1 (every file, every model)"
+	KCBX_FULL_REFRESH=1 $(RUN_JOB)
+	@$(PY) -m dagster_project.summary
+
+sql: setup  ## open the published warehouse read-only in the DuckDB shell
+	@$(BIN)/duckdb -version >/dev/null 2>&1 || $(PY) -m pip install -q -c requirements.lock duckdb-cli
+	$(BIN)/duckdb -readonly $(KCBX_WAREHOUSE)
 
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
 	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"

@@ -18,6 +18,7 @@ class Settings:
     alerts_file: Path  # KCBX_ALERTS_FILE: failed runs are recorded here, one JSON line each
     alert_webhook: str | None  # KCBX_ALERT_WEBHOOK: optional URL that failed runs are POSTed to
     sensor_settle_seconds: int  # KCBX_SENSOR_SETTLE_SECONDS: files younger than this may still be copying
+    full_refresh: bool  # KCBX_FULL_REFRESH=1: reload every file and rebuild every model (`make rebuild`)
     dbt_project_dir: Path
 
     @classmethod
@@ -31,5 +32,6 @@ class Settings:
             alerts_file=Path(os.environ.get("KCBX_ALERTS_FILE", data / "alerts.jsonl")).resolve(),
             alert_webhook=os.environ.get("KCBX_ALERT_WEBHOOK") or None,
             sensor_settle_seconds=int(os.environ.get("KCBX_SENSOR_SETTLE_SECONDS", "60")),
+            full_refresh=os.environ.get("KCBX_FULL_REFRESH") == "1",
             dbt_project_dir=REPO_ROOT / "dbt",
         )

@@ -59,6 +59,8 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
             "values (?, ?, ?, ?, ?, ?)",
             [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
         )
+        # every file this run validated has now passed: later runs validate only newer files
+        con.execute("update raw.load_files set accepted = true where not coalesce(accepted, false)")
         con.execute("checkpoint")
     finally:
         con.close()

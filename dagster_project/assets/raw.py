@@ -17,22 +17,29 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
         key=["raw", spec.name],
         group_name="raw",
         kinds={"duckdb", "python"},
-        description=f"{spec.title}：{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间。",
+        description=f"{spec.title}：新到或改动的{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间。",
     )
     def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.build_connection() as con:
             try:
-                summary = land_extract(con, spec, Path(warehouse.raw_dir), datetime.now(), context.log.info)
+                summary = land_extract(
+                    con,
+                    spec,
+                    Path(warehouse.raw_dir),
+                    datetime.now(),
+                    context.log.info,
+                    full=Settings.from_env().full_refresh,
+                )
             except IngestError as e:
                 raise dg.Failure(description=str(e)) from None
-        context.log.info(
-            f"{spec.name}: {summary.rows:,} rows from {len(summary.files)} files, {summary.quarantined} rows quarantined"
-        )
+        context.log.info(summary.describe())
         return dg.MaterializeResult(
             metadata={
                 "files": dg.MetadataValue.json(summary.files),
                 "rows": summary.rows,
                 "rows_quarantined": summary.quarantined,
+                "files_unchanged": summary.unchanged,
+                "files_removed": dg.MetadataValue.json(summary.removed),
             }
         )
 

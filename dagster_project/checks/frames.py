@@ -54,15 +54,29 @@ def date_ok(values: pd.Series, earliest: str = "1900-01-01") -> pd.Series:
 _DERIVERS = {"id_number": id_number_ok, "date": date_ok}
 
 
+SCOPES = ("pending_files", "latest_snapshot")
+
+
 def rows_frame(con: duckdb.DuckDBPyConnection, table: str, scope: str, derive: dict[str, list[str]]) -> pd.DataFrame:
-    """The extract's raw rows (all, or the latest snapshot only) plus derived columns."""
+    """The extract's raw rows plus derived columns: the rows of files no published run has
+    validated yet (``pending_files``: each file is validated once, and again on every run until
+    a run that validated it publishes), or the latest snapshot (``latest_snapshot``)."""
     if table not in {spec.name for spec in EXTRACTS}:
         raise ValueError(f"suite names an unknown raw table {table!r}")
+    if scope not in SCOPES:
+        raise ValueError(f"suite scope {scope!r} is not one of {SCOPES}")
     relation = f"raw.{quote_ident(table)}"
     query = f"select * exclude (_extra, _file_hash, _loaded_at) from {relation}"
+    params: list = []
     if scope == "latest_snapshot":
         query += f" where _snapshot_date = (select max(_snapshot_date) from {relation})"
-    df = con.execute(query).df()
+    else:
+        query += (
+            " where _source_file in (select source_file from raw.load_files"
+            " where extract = ? and not coalesce(accepted, false))"
+        )
+        params.append(table)
+    df = con.execute(query, params).df()
     for name, (kind, column) in derive.items():
         df[name] = _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")
     return df

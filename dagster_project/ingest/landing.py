@@ -1,16 +1,22 @@
-"""Land every file of one extract into ``raw.<extract>`` of the build warehouse, with lineage.
+"""Land the files of one extract into ``raw.<extract>`` of the build warehouse, with lineage.
 
-Each load replaces the extract's raw table from all files present, so loading the same files
-again gives the same table. Bookkeeping goes to ``raw.load_files`` (one row per file),
-``raw.load_file_columns`` (header mapping) and ``raw.load_quarantine`` (rows that could not be
-parsed: file, row, column, value, reason).
+Loads are incremental and keep ``raw.<extract>`` equal to the folder's content: a file already
+loaded and unchanged (same name, size and modification time, or same content) is not read
+again; a new file is appended; a file replaced under the same name, or removed, has its rows
+replaced or deleted (and ``raw.load_changes`` records that, so that dbt rebuilds what derives
+from it in full). Loading the same files again changes nothing.
+
+Bookkeeping goes to ``raw.load_files`` (one row per file; ``accepted`` once a run that
+validated it published), ``raw.load_file_columns`` (header mapping) and ``raw.load_quarantine``
+(rows that could not be parsed: file, row, column, value, reason).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,15 +40,39 @@ create table if not exists raw.load_quarantine (
     extract varchar, source_file varchar, row_number bigint, column_name varchar, value varchar,
     reason varchar, loaded_at timestamp
 );
+create table if not exists raw.load_changes (
+    extract varchar, source_file varchar, change varchar, changed_at timestamp, rebuilt boolean
+);
+-- columns added later; the bookkeeping lives on in the build warehouse from run to run
+alter table raw.load_files add column if not exists file_size bigint;
+alter table raw.load_files add column if not exists file_mtime_ns bigint;
+alter table raw.load_files add column if not exists accepted boolean;
 """
 
 
 @dataclass
 class LandingSummary:
     extract: str
-    files: list[str]
+    files: list[str]  # files read and loaded by this run (new or replaced)
     rows: int
     quarantined: int
+    unchanged: int = 0  # files already loaded, not read again
+    removed: list[str] = field(default_factory=list)  # files no longer in the folder: rows deleted
+
+    def describe(self) -> str:
+        removed = f", {len(self.removed)} removed" if self.removed else ""
+        return (
+            f"{self.extract}: {self.rows:,} rows from {len(self.files)} new or changed files "
+            f"({self.unchanged} unchanged{removed}), {self.quarantined} rows quarantined"
+        )
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    file_hash: str
+    size: int | None
+    mtime_ns: int | None
+    snapshot_date: date | None
 
 
 def list_files(raw_dir: Path, spec: ExtractSpec) -> list[Path]:
@@ -79,12 +109,14 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _raw_ddl(spec: ExtractSpec) -> str:
+def _raw_ddl(spec: ExtractSpec) -> list[str]:
     cols = ", ".join(f"{quote_ident(h)} varchar" for h in spec.headers)
-    return (
-        f"create or replace table raw.{spec.name} ({cols}, _extra varchar, _source_file varchar, "
-        "_row_number bigint, _file_hash varchar, _snapshot_date date, _loaded_at timestamp)"
-    )
+    return [
+        f"create table if not exists raw.{spec.name} ({cols}, _extra varchar, _source_file varchar, "
+        "_row_number bigint, _file_hash varchar, _snapshot_date date, _loaded_at timestamp)",
+        # a header added to the alias seed later
+        *(f"alter table raw.{spec.name} add column if not exists {quote_ident(h)} varchar" for h in spec.headers),
+    ]
 
 
 def land_extract(
@@ -93,7 +125,9 @@ def land_extract(
     raw_dir: Path,
     loaded_at: datetime,
     log: Callable[[str], None] = print,
+    full: bool = False,
 ) -> LandingSummary:
+    """Land new and changed files; with ``full``, drop what was loaded and read every file."""
     files = list_files(raw_dir, spec)
     if not files and not spec.optional:
         raise IngestError(
@@ -102,34 +136,71 @@ def land_extract(
             f"请把{spec.title}导出文件放入该目录，或设置 KCBX_RAW_DIR 指向正确的数据目录",
         )
     con.execute(BOOKKEEPING_DDL)
-    loaded = dict(
-        con.execute("select file_hash, snapshot_date from raw.load_files where extract = ?", [spec.name]).fetchall()
+    loaded = (
+        {}
+        if full
+        else {
+            r[0]: _Loaded(*r[1:])
+            for r in con.execute(
+                "select source_file, file_hash, file_size, file_mtime_ns, snapshot_date from raw.load_files "
+                "where extract = ?",
+                [spec.name],
+            ).fetchall()
+        }
     )
-    latest_loaded = max((d for d in loaded.values() if d), default=None)
-    parsed: list[tuple[ParsedFile, date | None]] = []
+    loaded_hashes = {v.file_hash for v in loaded.values()}
+    latest_loaded = max((v.snapshot_date for v in loaded.values() if v.snapshot_date), default=None)
+    present = {str(p.relative_to(raw_dir)) for p in files}
+    removed = sorted(set(loaded) - present)
+    parsed: list[tuple[ParsedFile, date | None, os.stat_result]] = []
+    touched: list[tuple[str, os.stat_result]] = []  # same content, new modification time
     for path in files:
+        rel, st = str(path.relative_to(raw_dir)), path.stat()
+        prev = loaded.get(rel)
+        if prev and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            continue
         snap = snapshot_date(path) if spec.snapshot else None
         p = read_file(path, spec)
-        if snap and latest_loaded and p.sha256 not in loaded and snap < latest_loaded:
+        if prev and prev.file_hash == p.sha256:
+            touched.append((rel, st))
+            continue
+        if snap and latest_loaded and p.sha256 not in loaded_hashes and snap < latest_loaded and not prev:
             raise IngestError(
                 path.name,
                 f"新到快照的截至日期 {snap} 早于已入库的最新快照 {latest_loaded}",
-                "请核对文件名中的日期；如确需补入历史快照，请删除 data/build 后重新运行全量构建",
+                "请核对文件名中的日期；如确需补入历史快照，请运行全量重建（make rebuild）",
             )
-        parsed.append((p, snap))
+        parsed.append((p, snap, st))
         log(f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, header on row {p.header_row})")
 
+    replaced = [rel for rel in (str(p.path.relative_to(raw_dir)) for p, _, _ in parsed) if rel in loaded]
     con.execute("begin transaction")
     try:
-        con.execute(_raw_ddl(spec))
-        for table in ("load_files", "load_file_columns", "load_quarantine"):
-            con.execute(f"delete from raw.{table} where extract = ?", [spec.name])
+        if full:
+            con.execute(f"drop table if exists raw.{spec.name}")
+            for table in ("load_files", "load_file_columns", "load_quarantine"):
+                con.execute(f"delete from raw.{table} where extract = ?", [spec.name])
+        for ddl in _raw_ddl(spec):
+            con.execute(ddl)
+        for rel in [*removed, *replaced]:
+            con.execute(f"delete from raw.{spec.name} where _source_file = ?", [rel])
+            for table in ("load_files", "load_file_columns", "load_quarantine"):
+                con.execute(f"delete from raw.{table} where extract = ? and source_file = ?", [spec.name, rel])
+            con.execute(
+                "insert into raw.load_changes values (?, ?, ?, ?, false)",
+                [spec.name, rel, "removed" if rel in removed else "replaced", loaded_at],
+            )
+        for rel, st in touched:
+            con.execute(
+                "update raw.load_files set file_size = ?, file_mtime_ns = ? where extract = ? and source_file = ?",
+                [st.st_size, st.st_mtime_ns, spec.name, rel],
+            )
         rows = quarantined = 0
-        for p, snap in parsed:
+        for p, snap, st in parsed:
             rel = str(p.path.relative_to(raw_dir))
             con.register("batch", p.table)
-            present = [h for h in spec.headers if h in p.table.column_names]
-            select = ", ".join(quote_ident(h) for h in present)
+            present_headers = [h for h in spec.headers if h in p.table.column_names]
+            select = ", ".join(quote_ident(h) for h in present_headers)
             con.execute(
                 f"insert into raw.{spec.name} ({select}{', ' if select else ''}_row_number, _extra, "
                 "_source_file, _file_hash, _snapshot_date, _loaded_at) "
@@ -150,7 +221,9 @@ def land_extract(
                     [[spec.name, rel, b.row, b.column, b.value, b.reason, loaded_at] for b in p.bad_rows],
                 )
             con.execute(
-                "insert into raw.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.load_files (extract, source_file, file_hash, encoding, header_row, snapshot_date, "
+                "rows_loaded, rows_quarantined, loaded_at, file_size, file_mtime_ns, accepted) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
                 [
                     spec.name,
                     rel,
@@ -161,6 +234,8 @@ def land_extract(
                     p.table.num_rows,
                     len(p.bad_rows),
                     loaded_at,
+                    st.st_size,
+                    st.st_mtime_ns,
                 ],
             )
             rows += p.table.num_rows
@@ -169,4 +244,11 @@ def land_extract(
     except Exception:
         con.execute("rollback")
         raise
-    return LandingSummary(spec.name, [p.path.name for p, _ in parsed], rows, quarantined)
+    return LandingSummary(
+        spec.name,
+        [p.path.name for p, _, _ in parsed],
+        rows,
+        quarantined,
+        unchanged=len(files) - len(parsed),
+        removed=removed,
+    )

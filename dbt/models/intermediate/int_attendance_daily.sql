@@ -1,12 +1,63 @@
 -- One record per student and school day: a later delivery (file name sorting later, e.g.
 -- 考勤_202510_重报.csv after 考勤_202510.csv) corrects an earlier one.
+-- Incremental: a run reads only the rows landed since the last build, and a day delivered
+-- again competes with the record the last build kept for it. A replaced or removed file makes
+-- the orchestrator rebuild in full (dagster_project/assets/dbt.py).
+{{ config(
+    materialized='incremental',
+    unique_key=['student_no', 'attendance_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with
 
 attendance as (
 
     -- rows with an unusable date or status are in audit.quarantine
-    select * from {{ ref('stg_attendance') }}
-    where date_issue is null and attendance_kind != 'unknown'
+    select
+        student_no,
+        attendance_date,
+        school_code,
+        attendance_code,
+        attendance_kind,
+        absence_reason,
+        source_file,
+        source_row,
+        loaded_at
+    from {{ ref('stg_attendance') }}
+    where
+        date_issue is null
+        and attendance_kind != 'unknown'
+        and {{ landed_since_last_build('loaded_at') }}
+
+),
+
+new_days as (
+
+    select distinct
+        student_no,
+        attendance_date
+    from attendance
+
+),
+
+kept as (
+
+    select previous.*
+    from {{ last_build('attendance') }} as previous
+    inner join new_days
+        on
+            previous.student_no = new_days.student_no
+            and previous.attendance_date = new_days.attendance_date
+
+),
+
+candidates as (
+
+    select * from attendance
+    union all
+    select * from kept
 
 ),
 
@@ -18,7 +69,7 @@ ranked as (
             partition by student_no, attendance_date
             order by source_file desc, source_row desc
         ) as delivery_rank
-    from attendance
+    from candidates
 
 )
 
@@ -30,6 +81,7 @@ select
     attendance_kind,
     absence_reason,
     source_file,
-    source_row
+    source_row,
+    loaded_at
 from ranked
 where delivery_rank = 1

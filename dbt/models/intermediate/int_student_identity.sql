@@ -44,6 +44,24 @@ resident_keys as (
 
 ),
 
+name_matches as (
+
+    -- only records without an ID number look for a resident (an equi-join: keeping the
+    -- "no ID" condition out of the join lets the engine hash-join instead of looping)
+    select
+        students.student_no,
+        resident_keys.candidates,
+        resident_keys.id_number
+    from students
+    inner join resident_keys
+        on
+            students.student_name = resident_keys.person_name
+            and students.birth_date_reported = resident_keys.birth_date
+            and students.gender = resident_keys.gender
+    where students.id_number is null
+
+),
+
 matched as (
 
     select
@@ -51,25 +69,20 @@ matched as (
         students.student_name,
         students.gender,
         students.birth_date_reported,
-        coalesce(resident_keys.candidates, 0) as candidates,
+        coalesce(name_matches.candidates, 0) as candidates,
         case
             when students.id_number is not null then students.id_number
-            when resident_keys.candidates = 1 then resident_keys.id_number
+            when name_matches.candidates = 1 then name_matches.id_number
         end as id_number,
         case
             when students.id_number is not null and students.id_source = 'g_number' then 'g_number'
             when students.id_number is not null then 'id_number'
-            when resident_keys.candidates = 1 then 'name_birth_gender'
-            when resident_keys.candidates > 1 then 'ambiguous'
+            when name_matches.candidates = 1 then 'name_birth_gender'
+            when name_matches.candidates > 1 then 'ambiguous'
             else 'unmatched'
         end as match_method
     from students
-    left join resident_keys
-        on
-            students.id_number is null
-            and students.student_name = resident_keys.person_name
-            and students.birth_date_reported = resident_keys.birth_date
-            and students.gender = resident_keys.gender
+    left join name_matches on students.student_no = name_matches.student_no
 
 )
 
