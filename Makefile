@@ -11,7 +11,7 @@ export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild sql dashboard demo dev lint test clean
+.PHONY: help setup sample manifest pipeline rebuild sql dashboard demo dev lint test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -67,6 +67,9 @@ lint: setup  ## ruff and sqlfluff
 
 test: setup manifest lint  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
 	$(BIN)/pytest
+
+bench: manifest  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)
+	$(PY) -m bench $(BENCH_SCALES)
 
 clean:  ## remove build outputs (keeps data/raw)
 	rm -rf data/build data/warehouse.duckdb data/dagster_home dbt/target dbt/logs
