@@ -48,7 +48,8 @@ rebuild: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## reload every file and 
 	@$(PY) -m dagster_project.summary
 
 sql: setup  ## open the published warehouse read-only in the DuckDB shell
-	@$(BIN)/duckdb -version >/dev/null 2>&1 || $(PY) -m pip install -q -c requirements.lock duckdb-cli
+	@# the duckdb-cli wheel carries the official 1.4.4 binary, installed without its executable bit
+	@test -x $(BIN)/duckdb || { $(PY) -m pip install -q -c requirements.lock duckdb-cli && chmod +x $(BIN)/duckdb; }
 	$(BIN)/duckdb -readonly $(KCBX_WAREHOUSE)
 
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)

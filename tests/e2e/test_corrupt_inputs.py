@@ -329,7 +329,9 @@ def test_an_unknown_school_code_in_one_row_is_flagged(base, tmp_path):
     result = run_pipeline(case.env)
     assert result.returncode == 0
     # a file replaced under the same name: its old rows may live on in incremental models
-    assert "dbt build --full-refresh: files replaced or removed: attendance/考勤_202601.csv" in result.stdout
+    assert "dbt build --full-refresh: files replaced or removed: attendance/考勤_202601.csv" in (
+        result.stdout + result.stderr
+    )
     q = _quarantine(case)
     assert q.loc[q["reason"] == "unknown_school_code", "value"].tolist() == ["9999999999"]
 
@@ -372,9 +374,16 @@ def test_excel_serial_birth_dates_are_read(base, tmp_path):
 
 def test_loading_the_same_files_again_changes_nothing(base, tmp_path):
     case = _case(base, tmp_path, lambda raw: None)
-    result = run_pipeline(case.env)
-    assert result.returncode == 0
+    # an analyst's session stays open on the published warehouse all through the run
+    analyst = duckdb.connect(str(case.published), read_only=True)
+    try:
+        result = run_pipeline(case.env)
+        assert result.returncode == 0, "an open read-only session blocked the nightly run"
+        assert analyst.execute("select count(*) from marts.ledger_cases").fetchone()[0] > 0
+    finally:
+        analyst.close()
     assert "attendance: 0 rows from 0 new or changed files" in result.stdout + result.stderr
+    assert _sha(case.published) != case.before  # published anew (a new publish_log row)
     assert mart_digest(case.published) == mart_digest(base.published)
 
 
