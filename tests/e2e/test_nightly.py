@@ -1,0 +1,80 @@
+"""Nightly operations: runs are incremental (the session's county got its last school day
+alone, see conftest.py) and a full rebuild gives the same marts; the Dagster daemon's sensor
+starts a run by itself when files land."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, REPO, County, mart_digest, pipeline_env, run_pipeline
+
+pytestmark = pytest.mark.e2e
+
+
+def _copy_of(county: County, root: Path) -> dict[str, str]:
+    """An environment of its own with copies of the county's build and published warehouses."""
+    env = pipeline_env(root, county.raw)
+    for key in ("KCBX_BUILD_DB", "KCBX_WAREHOUSE"):
+        shutil.copytree(Path(county.env[key]).parent, Path(env[key]).parent)
+    return env
+
+
+def test_a_full_rebuild_gives_the_same_marts_as_the_nightly_increments(small_county, tmp_path):
+    env = _copy_of(small_county, tmp_path)
+    env["KCBX_FULL_REFRESH"] = "1"
+    result = run_pipeline(env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "dbt build --full-refresh: KCBX_FULL_REFRESH=1" in output
+    unchanged = [int(n) for n in re.findall(r"\((\d+) unchanged", output)]
+    assert len(unchanged) == 7 and set(unchanged) == {0}, "a full rebuild reads every file again"
+    nightly = mart_digest(small_county.warehouse)
+    assert {"out_of_school", "dropout_watch", "ledger_cases", "monthly_report", "quarterly_rectification"} <= set(
+        nightly
+    )
+    assert mart_digest(Path(env["KCBX_WAREHOUSE"])) == nightly
+
+
+def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeypatch):
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    env = _copy_of(small_county, tmp_path)
+    env["KCBX_SENSOR_SETTLE_SECONDS"] = "0"
+    published = Path(env["KCBX_WAREHOUSE"])
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-m", "dagster_project.definitions"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    try:
+        deadline = time.monotonic() + 420
+        run = None
+        while time.monotonic() < deadline:
+            with DagsterInstance.get() as instance:
+                runs = [r for r in instance.get_runs() if r.tags.get("dagster/sensor_name") == "kcbx_new_files"]
+            if runs and runs[0].is_finished:
+                run = runs[0]
+                break
+            assert daemon.poll() is None, "the daemon stopped"
+            time.sleep(2)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+    assert run is not None, "the sensor started no run within 7 minutes"
+    assert run.status == DagsterRunStatus.SUCCESS
+    assert run.tags["kcbx/trigger"] == "new_files"
+    assert hashlib.sha256(published.read_bytes()).hexdigest() != before  # the run published
