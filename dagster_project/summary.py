@@ -22,6 +22,10 @@ def main() -> int:
         ).fetchone()
         quarantined = con.execute("select count(*) from audit.quarantine").fetchone()[0]
         published = con.execute("select max(published_at) from meta.publish_log").fetchone()[0]
+        backtest = con.execute(
+            "select evaluation_days, horizon_days, positives, auc, precision, recall "
+            "from marts.risk_backtest where group_code = 'all'"
+        ).fetchone()
     finally:
         con.close()
     print(
@@ -29,7 +33,17 @@ def main() -> int:
         f"{c[2]:,} out-of-school, {c[3]:,} suspected dropouts, {c[4]:,} not on roster, "
         f"{c[5]:,} poverty-household cases, {quarantined:,} rows quarantined"
     )
+    print(_backtest_line(*backtest))
     return 0
+
+
+def _backtest_line(days: int, horizon: int, positives: int, auc, precision, recall) -> str:
+    if not positives:
+        return f"risk back-test: no new suspected dropout within {horizon} school days of {days} past days to score"
+    return (
+        f"risk back-test over {days} past school days ({horizon}-day horizon, {positives:,} positives): "
+        f"AUC {auc:.2f}, high tier precision {'n/a' if precision is None else f'{precision:.0%}'}, recall {recall:.0%}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,14 @@ CASE_STREAK = 6  # unexcused days before a planted transfer, suspension, death o
 LEAVE_DAYS = (3, 4, 7, 8)  # planted leaves, for poverty-household students and others
 LEAVE_END = 30  # the planted leaves end this many school days before the last one
 NOT_ON_ROSTER_GAP = 8  # school days without any attendance row before the as-of date
+# Warning signs before a planted streak: for this share of the students whose streak opens a
+# suspected-dropout case, single unexcused days (each framed by present days, so never a streak)
+# in the LEAD_UP_DAYS school days before it, ever more often; the others drop out without warning.
+LEAD_UP_SHARE = 0.6
+LEAD_UP_DAYS = 30
+LEAD_UP_P = (0.03, 0.35)  # chance of a lone unexcused day at the start and at the end of the lead-up
+# Extra chance per school day of a lone unexcused day, by key group (absences cluster there).
+GROUP_ABSENCE_P = {"left_behind": 0.003, "struggling": 0.006, "offence": 0.012, "poverty": 0.002}
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class World:
     patterns: dict[int, list[int]] = field(default_factory=dict)  # person -> tail codes
     # person -> (index one past the last day, codes): a planted run in mid-term, framed by present days
     mid_patterns: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    # person -> school-day indices of lone unexcused days leading up to a planted streak
+    lead_ups: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def _county_townships(county_code: str) -> pd.DataFrame:
@@ -217,6 +227,7 @@ def build(params: Params, progress=print) -> World:
     people["poverty_type"] = np.where(people["household"] >= 0, poverty["type"][people["household"].clip(0)], "")
     people["monitor_type"] = np.where(people["household"] >= 0, poverty["monitor"][people["household"].clip(0)], "")
     people["risk_cleared"] = np.where(people["household"] >= 0, poverty["cleared"][people["household"].clip(0)], "")
+    people["absence_p"] += np.where(people["poverty_type"].isin(["脱贫户", "监测户"]), GROUP_ABSENCE_P["poverty"], 0.0)
     schools = _schools(people, towns, county, y1, rng)
 
     world = World(params, _COUNTY_NAMES.get(county, county), towns, schools, people, days, snaps)
@@ -239,12 +250,18 @@ def _key_groups(people: pd.DataFrame, rng, n_hh: int) -> None:
         people["disability"] != "无", rng.choice(["是", "送教上门"], p=[0.75, 0.25], size=n), "否"
     )
     people["orphan"] = np.where(rng.random(n) < 0.003, "是", "否")
-    groups = {"单亲家庭": 0.04, "重组家庭": 0.02, "困境儿童": 0.01, "学困生": 0.05, "违法犯罪记录": 0.001}
+    groups = {"单亲家庭": 0.04, "重组家庭": 0.02, "困境儿童": 0.01, "学困生": 0.05, "违法犯罪记录": 0.004, "低保": 0.03}
     tags = np.full(n, "", dtype=object)
     for g, p in groups.items():
         hit = rng.random(n) < p
         tags = np.where(hit, np.where(tags == "", g, tags + "、" + g), tags)
     people["special"] = tags
+    special = pd.Series(tags, dtype=str)
+    people["absence_p"] = (
+        np.where(people["left_behind"] != "否", GROUP_ABSENCE_P["left_behind"], 0.0)
+        + np.where(special.str.contains("学困生"), GROUP_ABSENCE_P["struggling"], 0.0)
+        + np.where(special.str.contains("违法犯罪记录"), GROUP_ABSENCE_P["offence"], 0.0)
+    )
 
 
 def _poverty_households(rng, n_hh: int) -> dict[str, np.ndarray]:
@@ -409,6 +426,16 @@ def _plant(world: World, rng, y1: int) -> None:
         world.mid_patterns[int(i)] = (n_days - 15, RETURN_PATTERN)
         world.patterns[int(i)] = [UNEXCUSED] * 5
     record(picked, "relapse")
+    # Suspected dropouts at any time of the (last) school year who come back after 5-8 days.
+    years = np.array([calendar.school_year(d.astype(object)) for d in world.days])
+    first_day = int(np.argmax(years == years[-1]))
+    lo, hi = first_day + LEAD_UP_DAYS + 10, max(first_day + LEAD_UP_DAYS + 11, n_days - 24)
+    picked = _take(enrolled, used, 4 * count, rng, poor) if hi < n_days - 1 else np.array([], int)
+    ends = rng.integers(lo, hi, size=len(picked))
+    lengths = rng.integers(5, 9, size=len(picked))
+    for i, end, length in zip(picked, ends, lengths, strict=True):
+        world.mid_patterns[int(i)] = (int(end), [UNEXCUSED] * int(length))
+    record(picked, "midterm_dropout")
     _plant_year_change(world, rng, used, record, count, snap_days, set_event)
 
     # Registered children who never had a student status; and who died or moved away.
@@ -419,6 +446,32 @@ def _plant(world: World, rng, y1: int) -> None:
         p.loc[picked, "person_status"] = status
         record(picked, plant)
     world.plants = pd.DataFrame(records)
+    _plant_lead_ups(world, rng)
+
+
+def _plant_lead_ups(world: World, rng) -> None:
+    """Lone unexcused days, ever more often, before a share of the planted streaks that open a
+    case. Only students with a single planted run get them, so a lead-up never meets another
+    run; each day keeps a present day on both sides (the writer enforces it), so no lead-up day
+    is part of a streak and the planted truth stays exact."""
+    n_days = len(world.days)
+    runs = {p: (n_days, pattern) for p, pattern in world.patterns.items()}
+    for p, run in world.mid_patterns.items():
+        runs[p] = None if p in runs else run
+    ramp = np.linspace(*LEAD_UP_P, LEAD_UP_DAYS)
+    for person, run in sorted((p, r) for p, r in runs.items() if r is not None):
+        end, pattern = run
+        if pattern.count(UNEXCUSED) < 5 or rng.random() >= LEAD_UP_SHARE:
+            continue
+        start = end - len(pattern)
+        # the lead-up ends two days before the run (the day before it is present)
+        window = np.arange(start - LEAD_UP_DAYS - 1, start - 1)
+        hit = window[(rng.random(LEAD_UP_DAYS) < ramp) & (window >= 1)]
+        # at most every other day, so a present day separates any two of them
+        keep = np.ones(len(hit), bool)
+        for k in range(1, len(hit)):
+            keep[k] = not (keep[k - 1] and hit[k] - hit[k - 1] < 2)
+        world.lead_ups[person] = hit[keep]
 
 
 def _plant_year_change(world: World, rng, used: set, record, count: int, snap_days, set_event) -> None:

@@ -272,6 +272,9 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
     cum = np.cumsum(ATTENDANCE_P)
     codes = np.searchsorted(cum, rng.random((len(idx), n_days), dtype=np.float32)).astype(np.uint8)
     codes = np.minimum(codes, UNEXCUSED)
+    # Key groups have more unexcused days (world.GROUP_ABSENCE_P).
+    extra = world.people["absence_p"].to_numpy(np.float32)[idx]
+    codes[rng.random(codes.shape, dtype=np.float32) < extra[:, None]] = UNEXCUSED
     # Background unexcused days stand alone between two present days.
     prev = np.pad(codes[:, :-1], ((0, 0), (1, 0)), constant_values=255)
     nxt = np.pad(codes[:, 1:], ((0, 0), (0, 1)), constant_values=255)
@@ -297,6 +300,12 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
             r = pos[person]
             codes[r, end - len(pattern) - 1 : end + 3] = PRESENT
             codes[r, end - len(pattern) : end] = pattern
+    for person, lead_up in world.lead_ups.items():
+        if person in pos:
+            r = pos[person]
+            codes[r, lead_up - 1] = PRESENT
+            codes[r, lead_up + 1] = PRESENT
+            codes[r, lead_up] = UNEXCUSED
     return codes
 
 
@@ -551,7 +560,7 @@ def _write_case_truth(world: World, plants: pd.DataFrame, truth: Path) -> None:
             cases.append(_streak_case(days, n - len(pattern), pattern, None, None))
         if plant == "relapse":
             cases.append(_streak_case(days, n - 5, world.patterns[person], None, None))
-        if plant in ("returned", "returned_after_escalation", "relapse"):
+        if plant in ("returned", "returned_after_escalation", "relapse", "midterm_dropout"):
             end, pattern = world.mid_patterns[person]
             cases.append(_streak_case(days, end - len(pattern), pattern, str(days[end]), "returned"))
         if plant in _CLOSE_REASONS:

@@ -7,3 +7,7 @@ def date_trunc(datepart, date):
 
 def dateadd(datepart, interval, from_date_or_timestamp):
     return f"({from_date_or_timestamp} + interval ({interval}) {datepart})"
+
+
+def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None):
+    return f"string_agg({measure}, {delimiter_text} {order_by_clause or ''})"

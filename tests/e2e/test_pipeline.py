@@ -263,6 +263,103 @@ def test_lineage_and_dirty_input_were_all_loaded(small_county):
     assert converted > 0
 
 
+def test_risk_marts_count_the_same_children_as_the_student_lists(small_county):
+    by_group = _published(small_county, "select * from marts.risk_by_group").set_index(["level", "group_code"])
+    students = _published(small_county, "select * from marts.student_risk")
+    county = by_group.loc[("county", "all")]
+    watch = _published(
+        small_county,
+        "select count(*) as n from marts.dropout_watch where stage in ('not_on_roster', 'suspected_dropout', 'dropout')",
+    )["n"][0]
+    out_of_school = _published(small_county, "select count(*) as n from marts.out_of_school")["n"][0]
+    assert (county["students"], county["out_of_school"]) == (len(students), out_of_school)
+    assert county["cases"] == watch + out_of_school
+    assert county["case_rate"] == pytest.approx(county["cases"] / (len(students) + out_of_school))
+    assert county["ratio_to_county"] == pytest.approx(1.0)
+    # every key group's students are the students of that group in the risk list
+    for code in by_group.loc["county"].index.drop("all"):
+        assert by_group.loc[("county", code), "students"] == students[f"group_{code}"].sum(), code
+    assert by_group.loc[("county", "poverty"), "students"] > 0 and by_group.loc[("county", "migrant"), "students"] > 0
+    # townships add up to the county
+    townships = by_group.loc["township"].loc["all"]
+    assert townships[["students", "out_of_school", "cases", "chronic_absent"]].sum().tolist() == [
+        county["students"],
+        county["out_of_school"],
+        county["cases"],
+        county["chronic_absent"],
+    ]
+    # chronic absence recomputed from the roster grid of the school year: absent on >= 10% of >= 20 enrolled days
+    grid = _published(
+        small_county,
+        "select student_no, count(*) as days, count(*) filter (where attendance_kind is distinct from 'present') "
+        "as absent from intermediate.int_enrolled_days, intermediate.int_as_of "
+        "where attendance_date >= make_date(int_as_of.school_year, 9, 1) group by 1",
+    )
+    grid = grid[grid["student_no"].isin(students["student_no"])]
+    chronic = ((grid["days"] >= 20) & (grid["absent"] >= 0.1 * grid["days"] - 1e-9)).sum()
+    assert county["chronic_absent"] == chronic > 0
+    assert county["absence_rate"] == pytest.approx(grid["absent"].sum() / grid["days"].sum())
+
+    by_grade = _published(small_county, "select * from marts.risk_by_grade where level = 'county'")
+    assert sorted(by_grade["grade"]) == list(range(1, 10))
+    assert sorted(by_grade.loc[by_grade["is_key_grade"], "grade"]) == [8, 9]
+    assert by_grade["students"].sum() == len(students)
+    handover = _published(
+        small_county, "select count(*) filter (where outcome = 'missing') as n from marts.handover_6_to_7"
+    )
+    grade_7 = by_grade.set_index("grade").loc[7]
+    assert grade_7["handover_missing"] == handover["n"][0] > 0
+
+    by_area = _published(small_county, "select * from marts.risk_by_area where level = 'county'").set_index("area_code")
+    assert by_area.loc[["rural", "town", "urban"], "students"].sum() == len(students)
+    assert 0 < by_area.loc["migrant_heavy", "students"] < len(students)
+
+
+def test_student_risk_scores_add_up_and_explain_themselves(small_county):
+    risk = _published(small_county, "select * from marts.student_risk")
+    points = risk[[c for c in risk.columns if c.endswith("_points")]].sum(axis=1)
+    assert (risk["score"] == points.clip(upper=100)).all()
+    expected_tier = pd.cut(risk["score"], [-1, 19, 39, 100], labels=["low", "medium", "high"]).astype(str)
+    assert (risk["tier"] == expected_tier).all()
+    assert ((risk["reasons"] != "") == (risk["score"] > 0)).all()
+    assert set(risk["tier"]) == {"low", "medium", "high"}
+    # every student on the dropout watch for an unexcused streak is high risk, and says why
+    watch = _published(small_county, "select student_no from marts.dropout_watch where stage != 'not_on_roster'")
+    listed = risk.set_index("student_no").loc[watch["student_no"]]
+    assert (listed["tier"] == "high").all()
+    assert listed["reasons"].str.contains("当前连续无故缺勤").all()
+
+
+def test_backtest_has_one_row_per_group_and_beats_chance(small_county):
+    backtest = _published(small_county, "select * from marts.risk_backtest").set_index("group_code")
+    groups = _published(small_county, "select group_code from seeds.key_groups")["group_code"]
+    assert sorted(backtest.index) == sorted(groups)
+    everyone = backtest.loc["all"]
+    assert everyone["evaluation_days"] > 30 and everyone["positives"] > 0 and everyone["flagged"] > 0
+    assert everyone["auc"] > 0.6
+    assert 0 < everyone["recall"] < 1 and 0 < everyone["precision"] <= 1  # planted dropouts without warning
+    assert everyone["flag_rate_ratio"] == pytest.approx(1.0)
+    for column in ("precision", "recall", "auc", "flag_rate", "positive_rate"):
+        assert backtest[column].dropna().between(0, 1).all(), column
+    assert (backtest["student_days"] <= everyone["student_days"]).all()
+    days = _published(small_county, "select * from marts.risk_backtest_days")
+    assert len(days) == everyone["evaluation_days"]
+    assert days[["student_days", "positives", "flagged", "true_positives"]].sum().tolist() == [
+        everyone["student_days"],
+        everyone["positives"],
+        everyone["flagged"],
+        everyone["true_positives"],
+    ]
+    # a positive is a case that opens after T, within the horizon: never one already open on T
+    leaked = _published(
+        small_county,
+        "select count(*) as n from intermediate.int_risk_backtest b join intermediate.int_dropout_cases c "
+        "on b.student_no = c.student_no and c.opened_on <= b.eval_date "
+        "and (c.closed_on is null or c.closed_on > b.eval_date)",
+    )["n"][0]
+    assert leaked == 0
+
+
 CONTRACT_MARTS = {
     "out_of_school",
     "dropout_watch",
@@ -275,6 +372,10 @@ CONTRACT_MARTS = {
     "enrollment_rate",
     "leave_filings",
     "handover_6_to_7",
+    "risk_by_group",
+    "risk_by_grade",
+    "risk_by_area",
+    "student_risk",
 }
 
 
