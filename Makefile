@@ -43,7 +43,7 @@ pipeline: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## run the nightly job o
 
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
 	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/streamlit run dashboards/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT)
 
 demo: pipeline dashboard  ## set up, generate the sample, run the pipeline, serve the dashboard
 

@@ -1,0 +1,145 @@
+"""Shared page parts: the signed-in scope, the page header, Chinese labels and tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+from dashboards.data import Scope
+
+# Column headers shown to users (English column → Chinese label).
+LABELS = {
+    "level": "层级",
+    "unit_code": "单位代码",
+    "unit_name": "单位名称",
+    "township_code": "乡镇代码",
+    "township_name": "乡镇",
+    "school_code": "学校标识码",
+    "school_name": "学校",
+    "id_number": "身份证号",
+    "child_key": "儿童标识",
+    "student_no": "全国学籍号",
+    "student_name": "姓名",
+    "person_name": "姓名",
+    "household_no": "户号",
+    "village": "村居",
+    "age": "年龄",
+    "grade": "年级",
+    "category": "类别",
+    "stage": "阶段",
+    "source": "来源",
+    "detail": "情况",
+    "poverty_type": "脱贫户/监测户类型",
+    "household_type": "户类型",
+    "is_risk_cleared": "风险已消除",
+    "last_status": "最后学籍状态",
+    "last_status_date": "最后学籍日期",
+    "unexcused_streak_days": "连续无故缺勤天数",
+    "last_present_date": "最近在校日期",
+    "last_roster_date": "最近在名册日期",
+    "is_poverty_household": "脱贫户/监测户",
+    "in_household_registry": "户籍在本县",
+    "has_student_status": "有学籍",
+    "status": "学籍状态",
+    "is_migrant": "随迁子女",
+    "case_id": "案件编号",
+    "kind": "案件类别",
+    "trigger": "立案原因",
+    "opened_on": "立案日期",
+    "escalated_on": "升级辍学日期",
+    "closed_on": "销号日期",
+    "close_reason": "销号原因",
+    "is_open": "在办",
+    "as_of_date": "截至日期",
+    "start_date": "开始日期",
+    "end_date": "结束日期",
+    "days": "天数",
+    "filing_level": "审批/备案层级",
+    "outcome": "结果",
+    "grade_7_school_code": "七年级学校",
+    "school_year": "学年",
+}
+
+STATUS = {"enrolled": "在读", "suspended": "休学", "transferred_out": "转出", "graduated": "毕业", "deceased": "死亡"}
+VALUES = {
+    "level": {"county": "全县", "township": "乡镇", "school": "学校"},
+    "category": {"never_enrolled": "从未有学籍", "left_status": "学籍已消失", "transferred_out": "转出待核实"},
+    "stage": {
+        "not_on_roster": "不在考勤名册",
+        "absent_3d": "连续旷课3天",
+        "suspected_dropout": "疑似辍学",
+        "dropout": "辍学",
+        "primary": "小学",
+        "junior": "初中",
+        "nine_year": "义务教育",
+    },
+    "source": {"out_of_school": "适龄失学", "dropout_watch": "疑似辍学监测"},
+    "status": STATUS,
+    "last_status": STATUS,
+    "kind": {"suspected_dropout": "疑似辍学", "out_of_school": "适龄失学"},
+    "trigger": {
+        "unexcused_absence": "连续无故缺勤",
+        "not_on_roster": "不在考勤名册",
+        "never_enrolled": "从未有学籍",
+        "left_status": "学籍消失",
+    },
+    "close_reason": {
+        "returned": "劝返复学",
+        "transferred": "转学",
+        "suspended": "休学",
+        "deceased": "死亡",
+        "over_age": "超龄",
+        "graduated": "毕业",
+    },
+    "filing_level": {"principal": "校长审批", "township": "中心校备案", "county": "县教育局备案"},
+    "outcome": {"registered_grade_7": "已注册七年级", "transferred": "转出", "missing": "未注册（需核查）"},
+}
+BOOL_COLUMNS = ("is_poverty_household", "in_household_registry", "has_student_status", "is_migrant", "is_open")
+
+
+def current_scope() -> Scope:
+    return Scope.of(st.session_state["user"])
+
+
+def scope_label(scope: Scope) -> str:
+    if scope.is_county:
+        return "范围：全县"
+    if scope.role == "township":
+        return f"范围：乡镇 {scope.township_code}"
+    return f"范围：学校 {scope.school_code}"
+
+
+def count_text(value: object, scope: Scope) -> str:
+    """A count as shown on an aggregate page: 「<5」 for 1..4 below the county role."""
+    n = int(value)
+    if not scope.is_county and 1 <= n < data.SMALL_COUNT:
+        return data.SUPPRESSED
+    return f"{n:,}"
+
+
+def header(title: str, scope: Scope) -> None:
+    st.title(title)
+    publish = data.last_publish(scope)
+    if not publish.empty:
+        p = publish.iloc[0]
+        st.caption(
+            f"数据截至 {p['as_of_date']:%Y年%m月%d日}　·　发布于 {p['published_at']:%Y-%m-%d %H:%M}　·　{scope_label(scope)}"
+        )
+
+
+def chinese(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The frame with Chinese values and headers, ready to show."""
+    out = df[columns] if columns else df.copy()
+    out = out.copy()
+    for col, mapping in VALUES.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
+    for col in BOOL_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].map({True: "是", False: "否"})
+    return out.rename(columns=LABELS)
+
+
+def table(df: pd.DataFrame, columns: list[str] | None = None, key: str | None = None) -> None:
+    st.dataframe(chinese(df, columns), hide_index=True, width="stretch", key=key)
