@@ -135,6 +135,9 @@ def chinese(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     for col, mapping in VALUES.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.date
     for col in BOOL_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map({True: "是", False: "否"})

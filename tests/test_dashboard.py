@@ -227,7 +227,8 @@ def test_quality_page_shows_checks_quarantine_and_freshness(app_env):
     at = page("数据质量", USERS["county"])
     metrics = {m.label: m.value for m in at.metric}
     assert suites[0] >= 7 and suites[1] == 0
-    assert metrics["结果"] == "已发布（检查通过）"
+    assert metrics["结果"] == "已发布"
+    assert metrics["隔离行"] == f"{quarantined:,}"
     assert metrics["检查套件通过"].endswith(f"/ {suites[0]}")
     quarantine_table = at.dataframe[1].value
     assert quarantine_table["行数"].sum() == quarantined

@@ -25,24 +25,28 @@ def filters(df: pd.DataFrame, key: str, kind_column: str | None) -> pd.DataFrame
     cols = st.columns(5)
     if scope.is_county:
         towns = sorted(df["township_name"].dropna().unique())
-        picked = cols[0].multiselect("乡镇", towns, key=f"{key}_town")
+        picked = cols[0].multiselect("乡镇", towns, key=f"{key}_town", placeholder="全部")
         if picked:
             df = df[df["township_name"].isin(picked)]
     if "school_name" in df.columns and scope.role != "school":
         schools = sorted(df["school_name"].dropna().unique())
-        picked = cols[1].multiselect("学校", schools, key=f"{key}_school")
+        picked = cols[1].multiselect("学校", schools, key=f"{key}_school", placeholder="全部")
         if picked:
             df = df[df["school_name"].isin(picked)]
     if "grade" in df.columns:
         grades = sorted(df["grade"].dropna().astype(int).unique())
-        picked = cols[2].multiselect("年级", grades, key=f"{key}_grade")
+        picked = cols[2].multiselect("年级", grades, key=f"{key}_grade", placeholder="全部")
         if picked:
             df = df[df["grade"].isin(picked)]
     if kind_column:
         mapping = ui.VALUES[kind_column]
         options = [v for v in mapping if v in set(df[kind_column])]
         picked = cols[3].multiselect(
-            "类别" if kind_column != "stage" else "阶段", options, format_func=mapping.get, key=f"{key}_kind"
+            "类别" if kind_column != "stage" else "阶段",
+            options,
+            format_func=mapping.get,
+            key=f"{key}_kind",
+            placeholder="全部",
         )
         if picked:
             df = df[df[kind_column].isin(picked)]

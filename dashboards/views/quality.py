@@ -25,13 +25,15 @@ run = data.last_publish(scope).iloc[0]
 checks = data.check_results(scope)
 failed_critical = int(checks["failed_critical"].sum())
 warned = int((checks["failed_warning"] > 0).sum())
+quarantined = data.quarantine_counts(scope)
 cols = st.columns(4)
-cols[0].metric("最近一次发布", f"{run['published_at']:%Y-%m-%d %H:%M}")
-cols[1].metric("结果", "已发布（检查通过）" if failed_critical == 0 else "有严重问题")
-cols[2].metric("检查套件通过", f"{len(checks) - warned} / {len(checks)}")
-cols[3].metric("有警告的套件", f"{warned}")
+cols[0].metric("结果", "已发布" if failed_critical == 0 else "有严重问题", help="只有全部严重检查通过的运行才会发布")
+cols[1].metric("检查套件通过", f"{len(checks) - warned} / {len(checks)}")
+cols[2].metric("有警告的套件", f"{warned}")
+cols[3].metric("隔离行", f"{int(quarantined['row_count'].sum()):,}")
 st.caption(
-    f"运行编号 {run['run_id']}；比对截至 {run['as_of_date']:%Y-%m-%d}。只有全部严重检查通过的运行才会发布，失败的运行不替换本仓库。"
+    f"最近一次发布 {run['published_at']:%Y-%m-%d %H:%M}，运行编号 {run['run_id']}，比对截至 {run['as_of_date']:%Y-%m-%d}。"
+    "失败的运行不替换本仓库，看板继续显示上一次发布的数据。"
 )
 docs = Path(str(run["data_docs"]))
 if docs.exists():
@@ -63,7 +65,7 @@ else:
     )
 
 st.subheader("隔离行（按文件和原因）")
-quarantine = data.quarantine_counts(scope)
+quarantine = quarantined
 if quarantine.empty:
     st.write("没有被隔离的行。")
 else:
