@@ -10,7 +10,7 @@ export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
 
-.PHONY: help setup sample manifest pipeline dashboard demo dev lint test clean
+.PHONY: help setup sample manifest pipeline dashboard bench-pages demo dev lint test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -44,6 +44,9 @@ pipeline: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## run the nightly job o
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
 	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT)
+
+bench-pages: setup  ## page-load times of every dashboard page in headless Chromium → data/bench/pages.md
+	$(PY) -m dashboards.bench --out data/bench/pages.md
 
 demo: pipeline dashboard  ## set up, generate the sample, run the pipeline, serve the dashboard
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from dashboards import data, ui
@@ -75,11 +74,9 @@ with tabs[1]:
     cols[2].metric("已销号", f"{int((~cases['is_open']).sum()):,}")
     state = st.radio("案件状态", ["全部", "在办", "已销号"], horizontal=True)
     shown = cases if state == "全部" else cases[cases["is_open"] == (state == "在办")]
-    closed = cases[~cases["is_open"]].assign(reason=lambda d: d["close_reason"].map(ui.VALUES["close_reason"]))
-    if not closed.empty:
-        fig = px.histogram(closed, x="reason", labels={"reason": "销号原因"}, title="已销号案件的销号原因")
-        fig.update_yaxes(title="件数")
-        st.plotly_chart(fig, width="stretch")
+    reasons = cases.loc[~cases["is_open"], "close_reason"].map(ui.VALUES["close_reason"]).value_counts()
+    if not reasons.empty:
+        ui.bar_chart(reasons.index, reasons.to_numpy(), "已销号案件的销号原因（件）")
     ui.table(shown, CASE_COLUMNS)
 
 with tabs[2]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import plotly.express as px
 import streamlit as st
 
 from dashboards import data, reports, ui
@@ -21,7 +20,8 @@ if monthly.empty:
     st.info("本范围内没有月报数据。")
     st.stop()
 
-top_level = {"county": "county", "township": "township", "school": "school"}[scope.role]
+top_level = scope.role  # the user's own unit: county, township or school
+sub_level = "township" if scope.is_county else "school"  # the units shown below it
 top = monthly[monthly["level"] == top_level].sort_values("month")
 latest, previous = top.iloc[-1], (top.iloc[-2] if len(top) > 1 else None)
 counts = data.list_counts(scope).iloc[0]
@@ -96,63 +96,45 @@ if not annual.empty:
             delta=f"{e['rate'] - ENROLLMENT_TARGET:+.2%} 对目标 {ENROLLMENT_TARGET:.0%}",
             help="户籍适龄儿童中有在读学籍者的比例",
         )
-    by_stage = annual[annual["level"] == top_level].copy()
-    by_stage["学段"] = by_stage["stage"].map(ui.VALUES["stage"])
-    sub_level = "township" if scope.is_county else "school"
-    by_unit = annual[(annual["level"] == sub_level) & (annual["stage"] == "nine_year")].copy()
+    by_stage = annual[annual["level"] == top_level].set_index("stage")["rate"]
+    stage_cols = st.columns(3)
+    for col, stage in zip(stage_cols, ("primary", "junior", "nine_year"), strict=True):
+        if stage in by_stage.index:
+            col.metric(f"巩固率·{ui.VALUES['stage'][stage]}", f"{by_stage[stage]:.2%}")
+    by_unit = annual[(annual["level"] == sub_level) & (annual["stage"] == "nine_year")]
+    towns = enroll[enroll["level"] == "township"]
     left, right = st.columns(2)
-    fig = px.bar(by_stage, x="学段", y="rate", labels={"rate": "巩固率"}, title="分学段巩固率")
-    fig.add_hline(y=CONSOLIDATION_TARGET, line_dash="dash", annotation_text="目标")
-    fig.update_yaxes(tickformat=".0%", range=[min(0.9, by_stage["rate"].min() - 0.01), 1.01])
-    left.plotly_chart(fig, width="stretch")
     if not by_unit.empty:
-        fig = px.bar(by_unit, x="unit_name", y="rate", labels={"rate": "巩固率", "unit_name": ""}, title="分单位巩固率")
-        fig.add_hline(y=CONSOLIDATION_TARGET, line_dash="dash", annotation_text="目标")
-        fig.update_yaxes(tickformat=".0%", range=[min(0.9, by_unit["rate"].min() - 0.01), 1.01])
-        right.plotly_chart(fig, width="stretch")
+        with left:
+            ui.bar_chart(
+                by_unit["unit_name"], by_unit["rate"], "分单位巩固率（义务教育）", CONSOLIDATION_TARGET, percent=True
+            )
+    if scope.is_county and not towns.empty:
+        with right:
+            ui.bar_chart(towns["unit_name"], towns["rate"], "各乡镇入学率", ENROLLMENT_TARGET, percent=True)
     small = annual[annual["is_small_denominator"]]
     if not small.empty:
         st.caption(f"分母过小、比率不宜采信的单位：{'、'.join(sorted(set(small['unit_name'].dropna())))}")
-    towns = enroll[enroll["level"] == "township"]
-    if scope.is_county and not towns.empty:
-        fig = px.bar(towns, x="unit_name", y="rate", labels={"rate": "入学率", "unit_name": ""}, title="各乡镇入学率")
-        fig.add_hline(y=ENROLLMENT_TARGET, line_dash="dash", annotation_text="目标")
-        fig.update_yaxes(tickformat=".1%", range=[min(0.95, towns["rate"].min() - 0.005), 1.001])
-        st.plotly_chart(fig, width="stretch")
 
 # ---- monthly trend -----------------------------------------------------------------------
 st.subheader("月度趋势")
-trend = top.melt(
-    id_vars="month",
-    value_vars=["students_with_status", "students_in_school"],
-    var_name="指标",
-    value_name="人数",
-)
-trend["指标"] = trend["指标"].map({"students_with_status": "有学籍", "students_in_school": "实际在校"})
-cases = top.melt(
-    id_vars="month",
-    value_vars=["open_suspected_dropouts", "open_out_of_school", "new_cases", "returned_cases"],
-    var_name="指标",
-    value_name="件数",
-)
-cases["指标"] = cases["指标"].map(
-    {
-        "open_suspected_dropouts": "在办疑似辍学",
-        "open_out_of_school": "在办适龄失学",
-        "new_cases": "新增",
-        "returned_cases": "劝返复学",
-    }
-)
 left, right = st.columns(2)
-left.plotly_chart(
-    px.line(trend, x="month", y="人数", color="指标", markers=True, labels={"month": "月份"}), width="stretch"
-)
-right.plotly_chart(
-    px.line(cases, x="month", y="件数", color="指标", markers=True, labels={"month": "月份"}), width="stretch"
-)
+with left:
+    ui.line_chart(top, "month", {"students_with_status": "有学籍", "students_in_school": "实际在校"}, "在籍与在校人数")
+with right:
+    ui.line_chart(
+        top,
+        "month",
+        {
+            "open_suspected_dropouts": "在办疑似辍学",
+            "open_out_of_school": "在办适龄失学",
+            "new_cases": "新增",
+            "returned_cases": "劝返复学",
+        },
+        "案件（件）",
+    )
 
 # ---- by unit -----------------------------------------------------------------------------
-sub_level = "township" if scope.is_county else "school"
 units = monthly[(monthly["level"] == sub_level) & (monthly["month"] == latest["month"])]
 st.subheader(f"{'各乡镇' if scope.is_county else '各学校'}（{latest['month']}）")
 count_cols = reports.counts(reports.MONTHLY)

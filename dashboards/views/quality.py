@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.express as px
 import streamlit as st
 
 from dashboards import data, ui
@@ -69,16 +68,7 @@ quarantine = quarantined
 if quarantine.empty:
     st.write("没有被隔离的行。")
 else:
-    st.plotly_chart(
-        px.bar(
-            quarantine,
-            x="source_file",
-            y="row_count",
-            color="reason",
-            labels={"source_file": "文件", "row_count": "行数", "reason": "原因"},
-        ),
-        width="stretch",
-    )
+    ui.stacked_bars(quarantine, "source_file", "row_count", "reason", "隔离行数（按文件和原因）")
     st.dataframe(
         quarantine.assign(extract=quarantine["extract"].map(EXTRACTS)).rename(
             columns={

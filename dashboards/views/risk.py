@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from dashboards import data, ui
@@ -34,12 +33,9 @@ def chart(table: str, x: str, title: str) -> None:
     if df.empty:
         st.write("本范围没有数据。")
         return
-    st.caption(f"截至 {df['as_of_date'].max():%Y-%m-%d}；小样本（分母过小）的比率以浅色标出，不宜采信。")
-    df = df.assign(样本=df["small_denominator"].map({True: "分母过小", False: "可采信"}))
-    fig = px.bar(df, x=x, y=measure, color="样本", labels={x: "", measure: MEASURES[measure]}, title=title)
-    if measure == "ratio_to_county":
-        fig.add_hline(y=1, line_dash="dash", annotation_text="全县")
-    st.plotly_chart(fig, width="stretch")
+    st.caption(f"截至 {df['as_of_date'].max():%Y-%m-%d}；与全县之比 1 即与全县持平；「分母过小」的比率不宜采信。")
+    df = df.assign(sample=df["small_denominator"].map({True: "分母过小", False: "可采信"}))
+    ui.stacked_bars(df, x, measure, "sample", f"{title}：{MEASURES[measure]}")
     shown = data.suppress(df, scope, COUNTS)
     st.dataframe(
         shown[[x, *COUNTS, *MEASURES]].rename(
