@@ -135,22 +135,22 @@ def table_exists(scope: Scope, schema: str, table: str) -> bool:
     return bool(found["n"].iloc[0])
 
 
+def _rows(scope: Scope, source: str, order: str) -> pd.DataFrame:
+    """Rows of a child-level mart (township_code, school_code) in scope."""
+    return query(scope, "select * from " + source + " where " + _ROW_SCOPE + " order by " + order, scope.row_params())
+
+
+def _units(scope: Scope, source: str, order: str) -> pd.DataFrame:
+    """Rows of a unit-level mart (level, unit_code, township_code) in scope."""
+    return query(scope, "select * from " + source + " where " + _UNIT_SCOPE + " order by " + order, scope.unit_params())
+
+
 # ---------------------------------------------------------------------------------------------
-# Publication and units
+# Publication
 
 
 def last_publish(scope: Scope) -> pd.DataFrame:
     return query(scope, "select * from meta.publish_log order by published_at desc limit 1")
-
-
-def units(scope: Scope) -> pd.DataFrame:
-    """Townships and schools the scope may see (level, unit_code, unit_name, township_code)."""
-    return query(
-        scope,
-        "select distinct level, unit_code, unit_name, township_code from marts.monthly_report "
-        "where level <> 'county' and " + _UNIT_SCOPE + " order by level, unit_code",
-        scope.unit_params(),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,33 +158,23 @@ def units(scope: Scope) -> pd.DataFrame:
 
 
 def monthly_report(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.monthly_report where " + _UNIT_SCOPE + " order by month, level, unit_code",
-        scope.unit_params(),
-    )
+    return _units(scope, "marts.monthly_report", "month, level, unit_code")
 
 
 def consolidation_rate(scope: Scope) -> pd.DataFrame:
     """Consolidation rates in scope; school rows get their township from the monthly report's units."""
-    return query(
+    return _units(
         scope,
-        "select * from (select rate.*, schools.township_code from marts.consolidation_rate as rate "
+        "(select rate.*, schools.township_code from marts.consolidation_rate as rate "
         "left join (select distinct unit_code, township_code from marts.monthly_report where level = 'school') "
-        "as schools on rate.level = 'school' and rate.unit_code = schools.unit_code) where "
-        + _UNIT_SCOPE
-        + " order by school_year, level, unit_code, stage",
-        scope.unit_params(),
+        "as schools on rate.level = 'school' and rate.unit_code = schools.unit_code)",
+        "school_year, level, unit_code, stage",
     )
 
 
 def enrollment_rate(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from (select *, cast(null as varchar) as township_code from marts.enrollment_rate) where "
-        + _UNIT_SCOPE
-        + " order by level, unit_code",
-        scope.unit_params(),
+    return _units(
+        scope, "(select *, cast(null as varchar) as township_code from marts.enrollment_rate)", "level, unit_code"
     )
 
 
@@ -216,27 +206,15 @@ def unit_names(scope: Scope) -> dict[str, str]:
 
 
 def out_of_school(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from " + _OUT_OF_SCHOOL + " where " + _ROW_SCOPE + " order by township_code, id_number",
-        scope.row_params(),
-    )
+    return _rows(scope, _OUT_OF_SCHOOL, "township_code, id_number")
 
 
 def dropout_watch(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.dropout_watch where " + _ROW_SCOPE + " order by township_code, school_code, student_no",
-        scope.row_params(),
-    )
+    return _rows(scope, "marts.dropout_watch", "township_code, school_code, student_no")
 
 
 def poverty_dropouts(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.poverty_dropouts where " + _ROW_SCOPE + " order by township_code, id_number",
-        scope.row_params(),
-    )
+    return _rows(scope, "marts.poverty_dropouts", "township_code, id_number")
 
 
 # One child's records in each published mart (id_number, student_no, township_code, school_code).
@@ -323,19 +301,11 @@ def age_eligible(scope: Scope, township_code: str | None, status: str | None) ->
 
 
 def ledger_cases(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.ledger_cases where " + _ROW_SCOPE + " order by opened_on desc, case_id",
-        scope.row_params(),
-    )
+    return _rows(scope, "marts.ledger_cases", "opened_on desc, case_id")
 
 
 def quarterly_rectification(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.quarterly_rectification where " + _UNIT_SCOPE + " order by quarter, level, unit_code",
-        scope.unit_params(),
-    )
+    return _units(scope, "marts.quarterly_rectification", "quarter, level, unit_code")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,11 +335,7 @@ def risk_measures(scope: Scope, table: str) -> pd.DataFrame:
 
 
 def student_risk(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select * from marts.student_risk where " + _ROW_SCOPE + " order by score desc, student_no",
-        scope.row_params(),
-    )
+    return _rows(scope, "marts.student_risk", "score desc, student_no")
 
 
 def risk_backtest(scope: Scope) -> pd.DataFrame:
@@ -391,20 +357,18 @@ def check_results(scope: Scope) -> pd.DataFrame:
     )
 
 
-def quarantine_counts(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select extract, source_file, column_name, reason, count(*) as row_count from audit.quarantine "
-        "group by all order by row_count desc, source_file",
-    )
+# File-level facts of the published run, the same for every role.
+_RUN_FACTS = {
+    "quarantine": "select extract, source_file, column_name, reason, count(*) as row_count from audit.quarantine "
+    "group by all order by row_count desc, source_file",
+    "load_files": "select extract, source_file, snapshot_date, rows_loaded, rows_quarantined, loaded_at "
+    "from raw.load_files order by extract, source_file",
+}
 
 
-def load_files(scope: Scope) -> pd.DataFrame:
-    return query(
-        scope,
-        "select extract, source_file, snapshot_date, rows_loaded, rows_quarantined, loaded_at from raw.load_files "
-        "order by extract, source_file",
-    )
+def run_facts(scope: Scope, name: str) -> pd.DataFrame:
+    """``quarantine``: quarantined rows by file, column and reason; ``load_files``: the files loaded."""
+    return query(scope, _RUN_FACTS[name])
 
 
 def freshness(scope: Scope) -> pd.DataFrame:

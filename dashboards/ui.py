@@ -146,7 +146,13 @@ def chinese(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
 
 
 def table(df: pd.DataFrame, columns: list[str] | None = None, key: str | None = None) -> None:
-    st.dataframe(chinese(df, columns), hide_index=True, width="stretch", key=key)
+    """A mart's rows with Chinese values and headers."""
+    frame(chinese(df, columns), key=key)
+
+
+def frame(df: pd.DataFrame, labels: dict[str, str] | None = None, key: str | None = None) -> None:
+    """A table as shown on every page: headers renamed by ``labels``, no index, full width."""
+    st.dataframe(df.rename(columns=labels or {}), hide_index=True, width="stretch", key=key)
 
 
 # Charts are built with plotly.graph_objects: plotly.express costs ~50 ms a figure on the server.

@@ -57,72 +57,39 @@ def filters(df: pd.DataFrame, key: str, kind_column: str | None) -> pd.DataFrame
     return df
 
 
-tabs = st.tabs(["户籍比学籍：适龄失学", "学籍比在校：疑似辍学", "辍学比脱贫户：脱贫户失学辍学"])
+# (tab, what the list is, loader, category column, columns shown)
+LISTS = (
+    (
+        "户籍比学籍：适龄失学",
+        "户籍在本县、义务教育年龄、最新学籍快照中没有在读或休学学籍的儿童；最后学籍为转出者需核实是否在外地就读。",
+        data.out_of_school,
+        "category",
+        "person_name id_number township_name village age category last_status last_status_date "
+        "is_poverty_household poverty_type",
+    ),
+    (
+        "学籍比在校：疑似辍学",
+        "最新学籍为在读、但截至比对日不在校的学生：不在考勤名册、连续旷课3天、疑似辍学（5天）、辍学（15天）。",
+        data.dropout_watch,
+        "stage",
+        "student_name id_number student_no township_name school_name grade stage unexcused_streak_days "
+        "last_present_date last_roster_date is_poverty_household",
+    ),
+    (
+        "辍学比脱贫户：脱贫户失学辍学",
+        "上面两份名单中（不在名册、疑似辍学、辍学）属于脱贫户或监测户的儿童，是第一优先。",
+        data.poverty_dropouts,
+        "source",
+        "id_number source detail township_name school_name poverty_type household_no household_type is_risk_cleared",
+    ),
+)
 
-with tabs[0]:
-    st.caption(
-        "户籍在本县、义务教育年龄、最新学籍快照中没有在读或休学学籍的儿童；最后学籍为转出者需核实是否在外地就读。"
-    )
-    if scope.role == "school":
-        st.info("适龄失学儿童按户籍地管理，不属于任何学校；请向乡镇中心校或县教育局查询。")
-    else:
-        oos = filters(with_names(data.out_of_school(scope)), "oos", "category")
-        st.markdown(f"共 **{len(oos):,}** 人")
-        ui.table(
-            oos,
-            [
-                "person_name",
-                "id_number",
-                "township_name",
-                "village",
-                "age",
-                "category",
-                "last_status",
-                "last_status_date",
-                "is_poverty_household",
-                "poverty_type",
-            ],
-            key="oos_table",
-        )
-
-with tabs[1]:
-    st.caption("最新学籍为在读、但截至比对日不在校的学生：不在考勤名册、连续旷课3天、疑似辍学（5天）、辍学（15天）。")
-    watch = filters(with_names(data.dropout_watch(scope)), "watch", "stage")
-    st.markdown(f"共 **{len(watch):,}** 人")
-    ui.table(
-        watch,
-        [
-            "student_name",
-            "id_number",
-            "student_no",
-            "township_name",
-            "school_name",
-            "grade",
-            "stage",
-            "unexcused_streak_days",
-            "last_present_date",
-            "last_roster_date",
-            "is_poverty_household",
-        ],
-        key="watch_table",
-    )
-
-with tabs[2]:
-    st.caption("上面两份名单中（不在名册、疑似辍学、辍学）属于脱贫户或监测户的儿童，是第一优先。")
-    poverty = filters(with_names(data.poverty_dropouts(scope)), "poverty", "source")
-    st.markdown(f"共 **{len(poverty):,}** 人")
-    ui.table(
-        poverty,
-        [
-            "id_number",
-            "source",
-            "detail",
-            "township_name",
-            "school_name",
-            "poverty_type",
-            "household_no",
-            "household_type",
-            "is_risk_cleared",
-        ],
-        key="poverty_table",
-    )
+for tab, (_, caption, load, kind, columns) in zip(st.tabs([spec[0] for spec in LISTS]), LISTS, strict=True):
+    with tab:
+        st.caption(caption)
+        if load is data.out_of_school and scope.role == "school":
+            st.info("适龄失学儿童按户籍地管理，不属于任何学校；请向乡镇中心校或县教育局查询。")
+            continue
+        rows = filters(with_names(load(scope)), kind, kind)
+        st.markdown(f"共 **{len(rows):,}** 人")
+        ui.table(rows, columns.split(), key=f"{kind}_table")

@@ -139,4 +139,4 @@ units = monthly[(monthly["level"] == sub_level) & (monthly["month"] == latest["m
 st.subheader(f"{'各乡镇' if scope.is_county else '各学校'}（{latest['month']}）")
 count_cols = reports.counts(reports.MONTHLY)
 shown = data.suppress(units, scope, count_cols)[["unit_code", "unit_name", *count_cols]]
-st.dataframe(shown.rename(columns={**ui.LABELS, **reports.labels(reports.MONTHLY)}), hide_index=True, width="stretch")
+ui.frame(shown, {**ui.LABELS, **reports.labels(reports.MONTHLY)})

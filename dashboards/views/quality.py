@@ -24,7 +24,7 @@ run = data.last_publish(scope).iloc[0]
 checks = data.check_results(scope)
 failed_critical = int(checks["failed_critical"].sum())
 warned = int((checks["failed_warning"] > 0).sum())
-quarantined = data.quarantine_counts(scope)
+quarantined = data.run_facts(scope, "quarantine")
 cols = st.columns(4)
 cols[0].metric("结果", "已发布" if failed_critical == 0 else "有严重问题", help="只有全部严重检查通过的运行才会发布")
 cols[1].metric("检查套件通过", f"{len(checks) - warned} / {len(checks)}")
@@ -49,18 +49,15 @@ else:
             lambda r: "未通过" if r["failed_critical"] else ("有警告" if r["failed_warning"] else "通过"), axis=1
         )
     )
-    st.dataframe(
-        shown.rename(
-            columns={
-                "suite": "套件",
-                "expectations": "期望数",
-                "failed_critical": "严重失败",
-                "failed_warning": "警告",
-                "result": "结果",
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    ui.frame(
+        shown,
+        {
+            "suite": "套件",
+            "expectations": "期望数",
+            "failed_critical": "严重失败",
+            "failed_warning": "警告",
+            "result": "结果",
+        },
     )
 
 st.subheader("隔离行（按文件和原因）")
@@ -69,32 +66,25 @@ if quarantine.empty:
     st.write("没有被隔离的行。")
 else:
     ui.stacked_bars(quarantine, "source_file", "row_count", "reason", "隔离行数（按文件和原因）")
-    st.dataframe(
-        quarantine.assign(extract=quarantine["extract"].map(EXTRACTS)).rename(
-            columns={
-                "extract": "类别",
-                "source_file": "文件",
-                "column_name": "列",
-                "reason": "原因",
-                "row_count": "行数",
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    ui.frame(
+        quarantine.assign(extract=quarantine["extract"].map(EXTRACTS)),
+        {
+            "extract": "类别",
+            "source_file": "文件",
+            "column_name": "列",
+            "reason": "原因",
+            "row_count": "行数",
+        },
     )
 
 st.subheader("新鲜度")
-files = data.load_files(scope)
+files = data.run_facts(scope, "load_files")
 latest = files.groupby("extract").agg(
     files=("source_file", "count"), snapshot=("snapshot_date", "max"), loaded=("loaded_at", "max")
 )
 latest = latest.reset_index().assign(extract=lambda d: d["extract"].map(EXTRACTS))
 st.markdown("**按数据来源**")
-st.dataframe(
-    latest.rename(columns={"extract": "来源", "files": "文件数", "snapshot": "最新快照日期", "loaded": "最近入库时间"}),
-    hide_index=True,
-    width="stretch",
-)
+ui.frame(latest, {"extract": "来源", "files": "文件数", "snapshot": "最新快照日期", "loaded": "最近入库时间"})
 fresh = data.freshness(scope)
 names = data.unit_names(scope)
 fresh = fresh.assign(township=fresh["township_code"].map(names), extract=fresh["extract"].map(EXTRACTS))

@@ -22,11 +22,7 @@ def submission(df: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 
 def show(df: pd.DataFrame, layout: tuple[reports.Group, ...], extra: dict[str, str] | None = None) -> None:
     cols = ["unit_name", "unit_code", *reports.counts(layout), *(extra or {})]
-    st.dataframe(
-        df[cols].rename(columns={**ui.LABELS, **reports.labels(layout), **(extra or {})}),
-        hide_index=True,
-        width="stretch",
-    )
+    ui.frame(df[cols], {**ui.LABELS, **reports.labels(layout), **(extra or {})})
 
 
 monthly_tab, quarterly_tab = st.tabs(["控辍保学月报（内黄 附件1）", "季度疑似辍学排查整改统计表（卫辉）"])

@@ -37,12 +37,9 @@ def chart(table: str, x: str, title: str) -> None:
     df = df.assign(sample=df["small_denominator"].map({True: "分母过小", False: "可采信"}))
     ui.stacked_bars(df, x, measure, "sample", f"{title}：{MEASURES[measure]}")
     shown = data.suppress(df, scope, COUNTS)
-    st.dataframe(
-        shown[[x, *COUNTS, *MEASURES]].rename(
-            columns={x: "", "students": "学生数", "cases": "案件数", "chronic_absent": "长期缺勤人数", **MEASURES}
-        ),
-        hide_index=True,
-        width="stretch",
+    ui.frame(
+        shown[[x, *COUNTS, *MEASURES]],
+        {x: "", "students": "学生数", "cases": "案件数", "chronic_absent": "长期缺勤人数", **MEASURES},
     )
 
 
@@ -63,19 +60,16 @@ with tabs[3]:
     )
     risk = risk[risk["tier"].isin(tiers)]
     st.markdown(f"共 **{len(risk):,}** 人")
-    st.dataframe(
-        risk[["student_no", "id_number", "school_name", "grade", "score", "tier_name", "reasons"]].rename(
-            columns={**ui.LABELS, "score": "风险分", "tier_name": "等级", "reasons": "主要原因"}
-        ),
-        hide_index=True,
-        width="stretch",
+    ui.frame(
+        risk[["student_no", "id_number", "school_name", "grade", "score", "tier_name", "reasons"]],
+        {**ui.LABELS, "score": "风险分", "tier_name": "等级", "reasons": "主要原因"},
     )
 with tabs[4]:
     backtest = data.risk_backtest(scope)
     st.caption(
         "用历史数据回测：在评估期内被标为高风险的学生中后来立案的比例（精确率）、立案学生中事先被标出的比例（召回率）。"
     )
-    st.dataframe(
+    ui.frame(
         backtest.rename(
             columns={
                 "group_name": "群体",
@@ -91,7 +85,5 @@ with tabs[4]:
                 "flag_rate_ratio": "标出率与全县之比",
                 "positive_rate": "立案率",
             }
-        ).drop(columns=["group_code", "as_of_date"], errors="ignore"),
-        hide_index=True,
-        width="stretch",
+        ).drop(columns=["group_code", "as_of_date"], errors="ignore")
     )
