@@ -227,6 +227,7 @@ _CHILD_TABLES = {
     "left join (select distinct unit_code, township_code from marts.monthly_report where level = 'school') "
     "as schools on filings.school_code = schools.unit_code)",
     "handover_6_to_7": "marts.handover_6_to_7",
+    "student_history": "marts.student_history",
 }
 # A child picked from the search results is named by a salted hash of its key, never by the
 # (masked) ID number itself; the salt lives as long as the server process.

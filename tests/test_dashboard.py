@@ -143,8 +143,16 @@ def test_student_page_shows_one_childs_cases_within_scope(app_env):
     at = page("一生一档", user)
     at.text_input[0].input(id_number).run()
     assert not at.exception
-    cases = at.dataframe[0].value
-    assert case_id in set(cases["案件编号"])
+    tables = {d.value.columns[0]: d.value for d in at.dataframe}
+    assert case_id in set(tables["案件编号"]["案件编号"])
+    months = sql(
+        app_env,
+        "select month, present_days from marts.student_history where id_number = ? order by month",
+        [id_number],
+    )
+    assert len(months) > 0
+    assert list(tables["月份"]["月份"]) == [m for m, _ in months]
+    assert list(tables["月份"]["在校天数"]) == [n for _, n in months]
     assert id_number[:6] + "********" + id_number[-4:] in at.markdown[0].value + "".join(m.value for m in at.markdown)
 
     other = "410527101" if township != "410527101" else "410527102"
@@ -222,7 +230,11 @@ def test_risk_page_renders_once_the_risk_marts_exist(app_env, tmp_path, monkeypa
 
 
 def test_quality_page_shows_checks_quarantine_and_freshness(app_env):
-    suites = sql(app_env, "select count(*), count(case when failed_critical > 0 then 1 end) from meta.check_results")[0]
+    suites = sql(
+        app_env,
+        "select count(*), count(case when failed_critical > 0 then 1 end) from meta.check_results "
+        "where run_id = (select run_id from meta.publish_log order by published_at desc limit 1)",
+    )[0]
     quarantined = sql(app_env, "select count(*) from audit.quarantine")[0][0]
     at = page("数据质量", USERS["county"])
     metrics = {m.label: m.value for m in at.metric}

@@ -39,6 +39,30 @@ cols[1].markdown(f"**全国学籍号** {child['student_no'] or '—'}")
 cols[2].markdown(f"**学校** {child['school_name'] or '—'}")
 cols[3].markdown(f"**年龄** {child['age']}　**随迁子女** {'是' if child['is_migrant'] else '否'}")
 
+months = history["student_history"].sort_values("month")
+st.markdown("#### 学籍与考勤（按月）")
+if months.empty:
+    st.write("没有学籍快照和考勤记录。")
+else:
+    months = months.assign(school_name=months["school_code"].map(names))
+    ui.line_chart(
+        months,
+        "month",
+        {"present_days": "在校", "leave_days": "请假", "unexcused_days": "无故缺勤"},
+        "每月考勤（天）",
+    )
+    ui.frame(
+        ui.chinese(months, ["month", "snapshot_date", "school_name", "grade", "status"])
+        .join(months[["roster_days", "present_days", "leave_days", "unexcused_days"]])
+        .rename(columns={"month": "月份", "snapshot_date": "学籍快照日期"}),
+        {
+            "roster_days": "在名册天数",
+            "present_days": "在校天数",
+            "leave_days": "请假天数",
+            "unexcused_days": "无故缺勤天数",
+        },
+    )
+
 cases = history["ledger_cases"].sort_values("opened_on")
 st.markdown("#### 案件（疑似辍学台账）")
 if cases.empty:
