@@ -60,6 +60,12 @@ LABELS = {
     "outcome": "结果",
     "grade_7_school_code": "七年级学校",
     "school_year": "学年",
+    "month": "月份",
+    "snapshot_date": "学籍快照日期",
+    "roster_days": "在名册天数",
+    "present_days": "在校天数",
+    "leave_days": "请假天数",
+    "unexcused_days": "无故缺勤天数",
 }
 
 STATUS = {"enrolled": "在读", "suspended": "休学", "transferred_out": "转出", "graduated": "毕业", "deceased": "死亡"}

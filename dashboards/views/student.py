@@ -31,6 +31,7 @@ labels = {
 token = st.selectbox("儿童", list(labels), format_func=labels.get) if len(found) > 1 else found["token"].iloc[0]
 child = found[found["token"] == token].iloc[0]
 history = data.child_history(scope, token)
+history["ledger_cases"] = history["ledger_cases"].sort_values("opened_on")
 
 st.subheader(f"{child['person_name']}　{ui.STATUS.get(child['status'], '无学籍')}")
 cols = st.columns(4)
@@ -44,36 +45,33 @@ st.markdown("#### 学籍与考勤（按月）")
 if months.empty:
     st.write("没有学籍快照和考勤记录。")
 else:
-    months = months.assign(school_name=months["school_code"].map(names))
     ui.line_chart(
         months,
         "month",
         {"present_days": "在校", "leave_days": "请假", "unexcused_days": "无故缺勤"},
         "每月考勤（天）",
     )
-    ui.frame(
-        ui.chinese(months, ["month", "snapshot_date", "school_name", "grade", "status"])
-        .join(months[["roster_days", "present_days", "leave_days", "unexcused_days"]])
-        .rename(columns={"month": "月份", "snapshot_date": "学籍快照日期"}),
-        {
-            "roster_days": "在名册天数",
-            "present_days": "在校天数",
-            "leave_days": "请假天数",
-            "unexcused_days": "无故缺勤天数",
-        },
-    )
-
-cases = history["ledger_cases"].sort_values("opened_on")
-st.markdown("#### 案件（疑似辍学台账）")
-if cases.empty:
-    st.write("没有案件记录。")
-else:
-    cases = cases.assign(school_name=cases["school_code"].map(names))
     ui.table(
-        cases, ["case_id", "kind", "trigger", "school_name", "opened_on", "escalated_on", "closed_on", "close_reason"]
+        months.assign(school_name=months["school_code"].map(names)),
+        [
+            "month",
+            "snapshot_date",
+            "school_name",
+            "grade",
+            "status",
+            "roster_days",
+            "present_days",
+            "leave_days",
+            "unexcused_days",
+        ],
     )
 
 sections = [
+    (
+        "ledger_cases",
+        "案件（疑似辍学台账）",
+        ["case_id", "kind", "trigger", "school_name", "opened_on", "escalated_on", "closed_on", "close_reason"],
+    ),
     (
         "out_of_school",
         "户籍比学籍（适龄失学名单）",
@@ -94,4 +92,4 @@ for name, title, columns in sections:
     if rows.empty:
         st.write("无记录。")
     else:
-        ui.table(rows, columns)
+        ui.table(rows.assign(school_name=rows["school_code"].map(names)) if "school_code" in rows else rows, columns)
