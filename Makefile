@@ -11,7 +11,7 @@ export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild sql dashboard demo dev lint test bench clean
+.PHONY: help setup sample manifest pipeline rebuild sql dashboard bench-pages demo dev lint test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -54,7 +54,10 @@ sql: setup  ## open the published warehouse read-only in the DuckDB shell
 
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
 	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/streamlit run dashboards/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT)
+
+bench-pages: setup  ## page-load times of every dashboard page in headless Chromium → data/bench/pages.md
+	$(PY) -m dashboards.bench --out data/bench/pages.md
 
 demo: pipeline dashboard  ## set up, generate the sample, run the pipeline, serve the dashboard
 

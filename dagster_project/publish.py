@@ -8,6 +8,7 @@ a half-written one. A failed or killed run never reaches this step and leaves it
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-REQUIRED_MARTS = ("out_of_school", "dropout_watch", "unit_summary")
+REQUIRED_MARTS = ("out_of_school", "dropout_watch", "ledger_age_eligible", "monthly_report")
 
 _LOG_DDL = """
 create schema if not exists meta;
@@ -26,6 +27,10 @@ create table if not exists meta.publish_log (
 -- columns added later; the log lives on in the build warehouse from run to run
 alter table meta.publish_log add column if not exists data_docs varchar;
 comment on table meta.publish_log is '每次发布一行：运行编号、发布时间、比对截至日期、主要计数和本次数据质量报告（Data Docs）';
+create table if not exists meta.check_results (
+    run_id varchar, suite varchar, expectations integer, failed_critical integer, failed_warning integer
+);
+comment on table meta.check_results is '每次发布的每个数据质量检查套件一行：期望数、严重失败数、警告数（详见 Data Docs）';
 """
 
 
@@ -36,6 +41,12 @@ class Published:
     out_of_school: int
     dropout_watch: int
     size_bytes: int
+
+
+def check_results(data_docs: Path) -> dict[str, dict[str, int]]:
+    """The run's suite outcomes, as the checks recorded them beside the Data Docs (suite → counts)."""
+    index = data_docs / "index.json"
+    return json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
 
 
 def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Published:
@@ -50,7 +61,7 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
         missing = [m for m in REQUIRED_MARTS if m not in present]
         if missing:
             raise RuntimeError(f"build warehouse {build_db} lacks marts {missing}: run the whole job, not a part")
-        as_of = con.execute("select max(as_of_date) from marts.unit_summary").fetchone()[0]
+        as_of = con.execute("select max(as_of_date) from marts.ledger_age_eligible").fetchone()[0]
         n_oos = con.execute("select count(*) from marts.out_of_school").fetchone()[0]
         n_watch = con.execute("select count(*) from marts.dropout_watch").fetchone()[0]
         con.execute(_LOG_DDL)
@@ -59,6 +70,11 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
             "values (?, ?, ?, ?, ?, ?)",
             [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
         )
+        for suite, result in check_results(data_docs).items():
+            con.execute(
+                "insert into meta.check_results values (?, ?, ?, ?, ?)",
+                [run_id, suite, result["expectations"], result["critical"], result["warning"]],
+            )
         # every file this run validated has now passed: later runs validate only newer files
         con.execute("update raw.load_files set accepted = true where not coalesce(accepted, false)")
         con.execute("checkpoint")

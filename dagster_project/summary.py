@@ -17,8 +17,13 @@ def main() -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
         c = con.execute(
-            "select as_of_date, students_with_status, out_of_school, suspected_dropouts, not_on_roster, "
-            "poverty_cases from marts.unit_summary where level = 'county'"
+            "select max(as_of_date), "
+            "(select students_with_status from marts.monthly_report where level = 'county' order by month desc limit 1), "
+            "(select count(*) from marts.out_of_school), "
+            "(select count(*) from marts.dropout_watch where stage in ('suspected_dropout', 'dropout')), "
+            "(select count(*) from marts.dropout_watch where stage = 'not_on_roster'), "
+            "(select count(*) from marts.poverty_dropouts) "
+            "from marts.ledger_age_eligible"
         ).fetchone()
         quarantined = con.execute("select count(*) from audit.quarantine").fetchone()[0]
         published = con.execute("select max(published_at) from meta.publish_log").fetchone()[0]

@@ -1,64 +1,56 @@
-"""控辍保学监测看板 — front page: county totals and the same by township."""
+"""控辍保学监测看板 — the entry point: log-in, then the pages this user may see."""
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, ui
+from dashboards.users import authenticate
 
-st.set_page_config(page_title="控辍保学监测看板", page_icon="📋", layout="wide")
-st.title("控辍保学监测看板")
+st.set_page_config(page_title="控辍保学监测看板", page_icon=":material/school:", layout="wide")
 
-try:
-    county = data.county_summary()
-    towns = data.township_summary()
-    publish = data.last_publish()
-except FileNotFoundError as missing:
+
+def login() -> None:
+    st.title("控辍保学监测看板")
+    with st.form("login"):
+        username = st.text_input("用户名")
+        password = st.text_input("密码", type="password")
+        submitted = st.form_submit_button("登录")
+    if submitted:
+        user = authenticate(username.strip(), password)
+        if user is None:
+            st.error("用户名或密码不正确。忘记密码请联系县教育局管理员重新设置。")
+        else:
+            st.session_state["user"] = user
+            st.rerun()
+
+
+user = st.session_state.get("user")
+if user is None:
+    st.navigation([st.Page(login, title="登录", icon=":material/login:")], position="hidden").run()
+    st.stop()
+
+if data.warehouse_version(data.warehouse_path()) is None:
     st.warning(
-        f"尚未发布数据仓库（{missing}）。请先运行 `make demo`（或在 Dagster 中运行 kcbx_nightly 作业），"
+        f"尚未发布数据仓库（{data.warehouse_path()}）。请先运行 `make demo`（或在 Dagster 中运行 kcbx_nightly 作业），"
         "检查全部通过后这里会显示数据。"
     )
     st.stop()
 
-if county.empty:
-    st.warning("数据仓库中没有全县汇总数据，请检查最近一次运行。")
-    st.stop()
+with st.sidebar:
+    st.markdown(f"**{user.display_name}**  \n{ui.scope_label(data.Scope.of(user))}")
+    if st.button("退出登录"):
+        del st.session_state["user"]
+        st.rerun()
 
-c = county.iloc[0]
-st.caption(f"数据截至 {c['as_of_date']:%Y年%m月%d日}　·　发布于 {publish.iloc[0]['published_at']:%Y-%m-%d %H:%M}")
-
-cols = st.columns(5)
-cols[0].metric("有学籍学生", f"{c['students_with_status']:,}", help="最新学籍快照中在读和休学的学生")
-cols[1].metric("实际在校学生", f"{c['students_in_school']:,}", help="比对日考勤为出勤、迟到或早退的在读学生")
-cols[2].metric("适龄失学儿童", f"{c['out_of_school']:,}", help="户籍比学籍：适龄、户籍在本县、无在读或休学学籍")
-cols[3].metric("疑似辍学", f"{c['suspected_dropouts']:,}", help="学籍比在校：连续无故缺勤5天及以上（含辍学）")
-cols[4].metric(
-    "脱贫户/监测户失学辍学",
-    f"{c['poverty_cases']:,}",
-    help="以上两类中属于脱贫户或监测户的儿童，含不在考勤名册者",
-)
-
-st.subheader("各乡镇情况")
-labels = {
-    "unit_name": "乡镇",
-    "unit_code": "乡镇代码",
-    "students_with_status": "有学籍学生",
-    "students_in_school": "实际在校",
-    "out_of_school": "适龄失学",
-    "suspected_dropouts": "疑似辍学",
-    "not_on_roster": "不在考勤名册",
-    "poverty_cases": "脱贫户/监测户",
-}
-table = towns[list(labels)].rename(columns=labels)
-st.dataframe(table, hide_index=True, width="stretch")
-
-chart = towns.melt(
-    id_vars="unit_name",
-    value_vars=["out_of_school", "suspected_dropouts", "not_on_roster"],
-    var_name="类别",
-    value_name="人数",
-)
-chart["类别"] = chart["类别"].map(labels)
-fig = px.bar(chart, x="unit_name", y="人数", color="类别", barmode="group", labels={"unit_name": "乡镇"})
-st.plotly_chart(fig, width="stretch")
+st.navigation(
+    [
+        st.Page("views/overview.py", title="总览", icon=":material/dashboard:", default=True),
+        st.Page("views/compare.py", title="三比对", icon=":material/compare_arrows:"),
+        st.Page("views/student.py", title="一生一档", icon=":material/person_search:"),
+        st.Page("views/ledgers.py", title="台账", icon=":material/menu_book:"),
+        st.Page("views/reports.py", title="报表", icon=":material/table_view:"),
+        st.Page("views/risk.py", title="风险", icon=":material/warning:"),
+        st.Page("views/quality.py", title="数据质量", icon=":material/fact_check:"),
+    ]
+).run()

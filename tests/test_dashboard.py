@@ -1,14 +1,34 @@
-"""The Streamlit page, run by AppTest against a warehouse published by the real pipeline."""
+"""Every dashboard page for every role, run by AppTest against the warehouse the real pipeline published."""
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.users import User
 from tests.conftest import REPO
 
 APP = str(REPO / "dashboards" / "app.py")
+PAGES = {
+    "总览": "views/overview.py",
+    "三比对": "views/compare.py",
+    "一生一档": "views/student.py",
+    "台账": "views/ledgers.py",
+    "报表": "views/reports.py",
+    "风险": "views/risk.py",
+    "数据质量": "views/quality.py",
+}
+TOWNSHIP, TOWNSHIP_NAME = "410527102", "井店镇"
+SCHOOL = "2410527001"
+USERS = {
+    "county": User("county", "县教育局", "county"),
+    "township": User("jingdian", "井店镇中心校", "township", township_code=TOWNSHIP),
+    "school": User("fanyang01", "繁阳街道中心小学", "school", school_code=SCHOOL),
+}
 
 
 @pytest.fixture
@@ -17,31 +37,244 @@ def app_env(small_county, monkeypatch):
     return small_county
 
 
-def test_front_page_shows_county_totals_and_townships(app_env):
-    con = duckdb.connect(str(app_env.warehouse), read_only=True)
-    county = con.execute(
-        "select students_with_status, out_of_school, suspected_dropouts, poverty_cases "
-        "from marts.unit_summary where level = 'county'"
-    ).fetchone()
-    n_towns = con.execute("select count(*) from marts.unit_summary where level = 'township'").fetchone()[0]
-    con.close()
+def sql(county, statement: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(county.warehouse), read_only=True)
+    try:
+        return con.execute(statement, params or []).fetchall()
+    finally:
+        con.close()
 
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["有学籍学生"] == f"{county[0]:,}"
-    assert metrics["适龄失学儿童"] == f"{county[1]:,}"
-    assert metrics["疑似辍学"] == f"{county[2]:,}"
-    assert metrics["脱贫户/监测户失学辍学"] == f"{county[3]:,}"
-    table = at.dataframe[0].value
-    assert len(table) == n_towns == 17
-    assert list(table.columns[:2]) == ["乡镇", "乡镇代码"]
+
+def page(name: str, user: User) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    at.switch_page(PAGES[name]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("role", list(USERS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_for_every_role(app_env, name, role):
+    at = page(name, USERS[role])
+    assert at.title[0].value == name
     assert "数据截至 2026年07月03日" in at.caption[0].value
 
 
-def test_front_page_without_a_published_warehouse_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setenv("KCBX_WAREHOUSE", str(tmp_path / "nothing.duckdb"))
+def test_login_rejects_a_wrong_password_and_admits_the_demo_user(app_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input("jingdian")
+    at.text_input[1].input("wrong")
+    at.button[0].click().run()
+    assert "用户名或密码不正确" in at.error[0].value
+    assert "user" not in at.session_state
+    at.text_input[1].input("kcbx-township")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["user"].township_code == TOWNSHIP
+    assert at.title[0].value == "总览"
+
+
+def test_overview_key_counts_come_from_the_monthly_report(app_env):
+    (county_status, county_new), (town_status, town_new) = (
+        sql(
+            app_env,
+            "select students_with_status, new_cases from marts.monthly_report "
+            "where level = ? and unit_code like ? order by month desc limit 1",
+            [level, code],
+        )[0]
+        for level, code in (("county", "%"), ("township", TOWNSHIP))
+    )
+    metrics = {m.label: m.value for m in page("总览", USERS["county"]).metric}
+    assert metrics["有学籍学生"] == f"{county_status:,}"
+    assert metrics["本月新增案件"] == f"{county_new:,}"
+    metrics = {m.label: m.value for m in page("总览", USERS["township"]).metric}
+    assert metrics["有学籍学生"] == f"{town_status:,}"
+    assert metrics["本月新增案件"] == (f"{town_new:,}" if not 1 <= town_new < 5 else "<5")
+
+
+def test_township_user_sees_only_its_township_and_small_counts_suppressed(app_env):
+    at = page("三比对", USERS["township"])
+    watch = at.dataframe[1].value
+    expected = sql(app_env, "select count(*) from marts.dropout_watch where township_code = ?", [TOWNSHIP])[0][0]
+    assert len(watch) == expected > 0
+    assert set(watch["乡镇"]) == {TOWNSHIP_NAME}
+    # ID numbers masked: first 6, last 4
+    assert watch["身份证号"].dropna().str.fullmatch(r"\d{6}\*{8}[\dX]{4}").all()
+
+    table = page("总览", USERS["township"]).dataframe[0].value
+    schools = sql(
+        app_env,
+        "select unit_name, new_cases from marts.monthly_report where level = 'school' and township_code = ? "
+        "and month = (select max(month) from marts.monthly_report)",
+        [TOWNSHIP],
+    )
+    assert sorted(table["单位名称"]) == sorted(name for name, _ in schools)
+    shown = dict(zip(table["单位名称"], table["控辍情况·本月新增"], strict=True))
+    for name, n in schools:
+        assert shown[name] == ("<5" if 1 <= n < 5 else n)
+
+
+def test_school_user_sees_only_its_school(app_env):
+    at = page("三比对", USERS["school"])
+    assert "不属于任何学校" in at.info[0].value
+    watch = at.dataframe[0].value
+    expected = sql(app_env, "select count(*) from marts.dropout_watch where school_code = ?", [SCHOOL])[0][0]
+    assert len(watch) == expected
+    assert set(watch["学校"]) <= {"内黄县繁阳街道中心小学"}
+
+
+def test_county_with_full_id_flag_sees_full_numbers(app_env):
+    user = User("analyst", "分析", "county", full_id=True)
+    watch = page("三比对", user).dataframe[1].value
+    ids = watch["身份证号"].dropna()
+    assert len(ids) > 0 and ids.str.fullmatch(r"\d{17}[\dX]").all()
+
+
+def test_student_page_shows_one_childs_cases_within_scope(app_env):
+    case_id, id_number, township = sql(
+        app_env,
+        "select case_id, id_number, township_code from marts.ledger_cases "
+        "where id_number in (select id_number from marts.ledger_age_eligible) and kind = 'suspected_dropout' "
+        "order by case_id limit 1",
+    )[0]
+    user = User("t", "乡镇", "township", township_code=township)
+    at = page("一生一档", user)
+    at.text_input[0].input(id_number).run()
+    assert not at.exception
+    tables = {d.value.columns[0]: d.value for d in at.dataframe}
+    assert case_id in set(tables["案件编号"]["案件编号"])
+    months = sql(
+        app_env,
+        "select month, present_days from marts.student_history where id_number = ? order by month",
+        [id_number],
+    )
+    assert len(months) > 0
+    assert list(tables["月份"]["月份"]) == [m for m, _ in months]
+    assert list(tables["月份"]["在校天数"]) == [n for _, n in months]
+    assert id_number[:6] + "********" + id_number[-4:] in at.markdown[0].value + "".join(m.value for m in at.markdown)
+
+    other = "410527101" if township != "410527101" else "410527102"
+    at = page("一生一档", User("o", "他乡", "township", township_code=other))
+    at.text_input[0].input(id_number).run()
+    assert "没有找到" in at.warning[0].value
+
+
+def test_ledgers_count_open_and_closed_cases(app_env):
+    total, open_, dropouts = sql(
+        app_env,
+        "select count(*), count(case when is_open then 1 end), count(escalated_on) from marts.ledger_cases",
+    )[0]
+    metrics = {m.label: m.value for m in page("台账", USERS["county"]).metric}
+    assert metrics["案件总数"] == f"{total:,}"
+    assert metrics["在办"] == f"{open_:,}"
+    assert metrics["已销号"] == f"{total - open_:,}"
+    assert metrics["辍学案件"] == f"{dropouts:,}"
+
+
+def test_reports_offer_both_workbooks(app_env):
+    at = page("报表", USERS["township"])
+    assert len(at.get("download_button")) == 2
+    quarters = sql(app_env, "select distinct quarter from marts.quarterly_rectification order by 1 desc")
+    assert at.selectbox(key="report_quarter").options == [q for (q,) in quarters]
+
+
+def test_risk_page_says_plainly_until_the_risk_marts_are_published(app_env):
+    at = page("风险", USERS["county"])
+    assert at.info[0].value.startswith("风险指标尚未发布")
+
+
+def test_risk_page_renders_once_the_risk_marts_exist(app_env, tmp_path, monkeypatch):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(app_env.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    measures = (
+        "'{u}' as unit_code, '{n}' as unit_name, 100 as students, 3 as cases, 0.03 as case_rate, 0.05 as absence_rate, "
+        "4 as chronic_absent, 0.04 as chronic_absence_rate, 1.5 as ratio_to_county, 1.1 as absence_ratio_to_county, "
+        "1.2 as chronic_ratio_to_county, false as small_denominator, date '2026-07-03' as as_of_date"
+    )
+    for level, u, n in (("county", "410527", "全县"), ("township", TOWNSHIP, TOWNSHIP_NAME)):
+        m = measures.format(u=u, n=n)
+        for table, key in (
+            ("risk_by_group", "'poverty' as group_code, '脱贫户' as group_name"),
+            ("risk_by_grade", "8 as grade, '八年级' as grade_name, true as is_key_grade"),
+            ("risk_by_area", "'rural' as area_code, '乡村' as area_name"),
+        ):
+            exists = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?",
+                [table],
+            ).fetchone()[0]
+            verb = "insert into marts." + table + " " if exists else "create table marts." + table + " as "
+            con.execute(verb + "select '" + level + "' as level, " + key + ", " + m)
+    con.execute(
+        "create table marts.student_risk as select id_number, student_no, school_code, '学校' as school_name, "
+        "township_code, grade, 80.0 as score, 'high' as tier, '高' as tier_name, '连续缺勤' as reasons "
+        "from marts.dropout_watch"
+    )
+    con.execute(
+        "create table marts.risk_backtest as select 'all' as group_code, '全体' as group_name, 120 as evaluation_days, "
+        "1000 as student_days, 10 as positives, 20 as flagged, 8 as true_positives, 0.4 as precision, 0.8 as recall, "
+        "0.9 as auc, 0.02 as flag_rate, 1.0 as flag_rate_ratio, 0.01 as positive_rate"
+    )
+    con.close()
+    monkeypatch.setenv("KCBX_WAREHOUSE", str(copy))
+    at = page("风险", USERS["township"])
+    assert not at.info
+    group_table = at.dataframe[0].value
+    assert list(group_table[""]) == ["脱贫户"]
+    assert list(group_table["案件数"]) == ["<5"]  # 3 cases, suppressed below the county role
+    risk = at.dataframe[3].value
+    expected = sql(app_env, "select count(*) from marts.dropout_watch where township_code = ?", [TOWNSHIP])[0][0]
+    assert len(risk) == expected
+
+
+def test_quality_page_shows_checks_quarantine_and_freshness(app_env):
+    suites = sql(
+        app_env,
+        "select count(*), count(case when failed_critical > 0 then 1 end) from meta.check_results "
+        "where run_id = (select run_id from meta.publish_log order by published_at desc limit 1)",
+    )[0]
+    quarantined = sql(app_env, "select count(*) from audit.quarantine")[0][0]
+    at = page("数据质量", USERS["county"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert suites[0] >= 7 and suites[1] == 0
+    assert metrics["结果"] == "已发布"
+    assert metrics["隔离行"] == f"{quarantined:,}"
+    assert metrics["检查套件通过"].endswith(f"/ {suites[0]}")
+    quarantine_table = at.dataframe[1].value
+    assert quarantine_table["行数"].sum() == quarantined
+    fresh = at.dataframe[3].value
+    assert len(fresh) == 17
+    assert any("Data Docs" in m.value for m in at.markdown)
+
+
+def test_a_newly_published_warehouse_is_picked_up_without_a_restart(app_env, tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(app_env.warehouse, published)
+    monkeypatch.setenv("KCBX_WAREHOUSE", str(published))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = USERS["county"]
+    at.run()
+    before = {m.label: m.value for m in at.metric}["有学籍学生"]
+
+    staged = tmp_path / ".warehouse.new"
+    shutil.copyfile(app_env.warehouse, staged)
+    con = duckdb.connect(str(staged))
+    con.execute("update marts.monthly_report set students_with_status = 123456 where level = 'county'")
+    con.close()
+    os.replace(staged, published)  # as the publisher does
+    at.run()
+    assert not at.exception
+    assert before != "123,456"
+    assert {m.label: m.value for m in at.metric}["有学籍学生"] == "123,456"
+
+
+def test_without_a_published_warehouse_the_app_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("KCBX_WAREHOUSE", str(tmp_path / "nothing.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = USERS["county"]
+    at.run()
     assert not at.exception
     assert "尚未发布数据仓库" in at.warning[0].value
     assert "make demo" in at.warning[0].value

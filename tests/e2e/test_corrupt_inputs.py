@@ -317,7 +317,7 @@ def test_future_and_unreadable_dates_are_quarantined_and_do_not_move_the_as_of_d
     assert run_pipeline(case.env).returncode == 0
     q = _quarantine(case)
     assert sorted(q.loc[q["column_name"] == "考勤日期", "reason"]) == ["bad_date", "date_out_of_range", "future_date"]
-    as_of = _query(case.published, "select max(as_of_date) as d from marts.unit_summary")["d"][0]
+    as_of = _query(case.published, "select max(as_of_date) as d from marts.ledger_age_eligible")["d"][0]
     assert str(as_of)[:10] == "2026-01-16"
 
 
