@@ -5,6 +5,8 @@ written from every result present, so one scale can be measured again on its own
 
     make bench                      # all three scales (about 40 minutes on 2 cores)
     make bench BENCH_SCALES="a b"   # some of them
+
+With (a), the dashboard's page loads are measured too (dashboards/bench.py) and included.
 """
 
 from __future__ import annotations
@@ -303,6 +305,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in args.scales:
         measure(SCALES[name], args.workdir)
+    if "a" in args.scales:
+        # the dashboard's page loads, on the default county just published
+        env = dict(os.environ, KCBX_WAREHOUSE=str(args.workdir / "a" / "published" / "warehouse.duckdb"))
+        subprocess.run(
+            [sys.executable, "-m", "dashboards.bench", "--out", str(args.workdir / "pages.md")],
+            cwd=REPO_ROOT,
+            env=env,
+            check=True,
+        )
     results = [load_result(p) for p in sorted(args.workdir.glob("*/result.json")) if p.parent.name in SCALES]
     pages = args.workdir / "pages.md"
     args.output.write_text(render(results, machine_description(), pages.read_text() if pages.exists() else None))
