@@ -38,11 +38,15 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --end must be after --start", file=sys.stderr)
         return 2
     for folder in (args.raw, args.truth):
-        if folder.exists() and any(folder.iterdir()):
+        if folder.exists() and any(c.name != "README.md" for c in folder.iterdir()):
             if not args.force:
                 print(f"error: {folder} is not empty; pass --force to replace it", file=sys.stderr)
                 return 2
-            shutil.rmtree(folder)
+            for child in folder.iterdir():  # the folder's own README (data/raw/README.md) stays
+                if child.is_dir():
+                    shutil.rmtree(child)
+                elif child.name != "README.md":
+                    child.unlink()
     t0 = time.perf_counter()
     params = world_mod.Params(args.county, args.students, args.start, args.end, args.seed)
     print(f"generating a synthetic county {args.county}, {args.students:,} students, {args.start}..{args.end}")

@@ -112,8 +112,8 @@ def test_township_user_sees_only_its_township_and_small_counts_suppressed(app_en
     )
     assert sorted(table["单位名称"]) == sorted(name for name, _ in schools)
     shown = dict(zip(table["单位名称"], table["控辍情况·本月新增"], strict=True))
-    for name, n in schools:
-        assert shown[name] == ("<5" if 1 <= n < 5 else n)
+    for name, n in schools:  # a column holding 「<5」 reaches the page as text
+        assert str(shown[name]) == ("<5" if 1 <= n < 5 else str(n))
 
 
 def test_school_user_sees_only_its_school(app_env):
@@ -180,53 +180,43 @@ def test_reports_offer_both_workbooks(app_env):
     assert at.selectbox(key="report_quarter").options == [q for (q,) in quarters]
 
 
-def test_risk_page_says_plainly_until_the_risk_marts_are_published(app_env):
+RISK_MARTS = ("risk_by_group", "risk_by_grade", "risk_by_area", "student_risk", "risk_backtest", "risk_backtest_days")
+
+
+def test_risk_page_says_plainly_until_the_risk_marts_are_published(app_env, tmp_path, monkeypatch):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(app_env.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    for table in RISK_MARTS:
+        con.execute("drop table marts." + table)
+    con.close()
+    monkeypatch.setenv("KCBX_WAREHOUSE", str(copy))
     at = page("风险", USERS["county"])
     assert at.info[0].value.startswith("风险指标尚未发布")
 
 
-def test_risk_page_renders_once_the_risk_marts_exist(app_env, tmp_path, monkeypatch):
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(app_env.warehouse, copy)
-    con = duckdb.connect(str(copy))
-    measures = (
-        "'{u}' as unit_code, '{n}' as unit_name, 100 as students, 3 as cases, 0.03 as case_rate, 0.05 as absence_rate, "
-        "4 as chronic_absent, 0.04 as chronic_absence_rate, 1.5 as ratio_to_county, 1.1 as absence_ratio_to_county, "
-        "1.2 as chronic_ratio_to_county, false as small_denominator, date '2026-07-03' as as_of_date"
-    )
-    for level, u, n in (("county", "410527", "全县"), ("township", TOWNSHIP, TOWNSHIP_NAME)):
-        m = measures.format(u=u, n=n)
-        for table, key in (
-            ("risk_by_group", "'poverty' as group_code, '脱贫户' as group_name"),
-            ("risk_by_grade", "8 as grade, '八年级' as grade_name, true as is_key_grade"),
-            ("risk_by_area", "'rural' as area_code, '乡村' as area_name"),
-        ):
-            exists = con.execute(
-                "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?",
-                [table],
-            ).fetchone()[0]
-            verb = "insert into marts." + table + " " if exists else "create table marts." + table + " as "
-            con.execute(verb + "select '" + level + "' as level, " + key + ", " + m)
-    con.execute(
-        "create table marts.student_risk as select id_number, student_no, school_code, '学校' as school_name, "
-        "township_code, grade, 80.0 as score, 'high' as tier, '高' as tier_name, '连续缺勤' as reasons "
-        "from marts.dropout_watch"
-    )
-    con.execute(
-        "create table marts.risk_backtest as select 'all' as group_code, '全体' as group_name, 120 as evaluation_days, "
-        "1000 as student_days, 10 as positives, 20 as flagged, 8 as true_positives, 0.4 as precision, 0.8 as recall, "
-        "0.9 as auc, 0.02 as flag_rate, 1.0 as flag_rate_ratio, 0.01 as positive_rate"
-    )
-    con.close()
-    monkeypatch.setenv("KCBX_WAREHOUSE", str(copy))
+def test_risk_page_shows_the_township_its_groups_students_and_the_backtest(app_env):
     at = page("风险", USERS["township"])
     assert not at.info
+    groups = sql(
+        app_env,
+        "select group_name, cases from marts.risk_by_group where level = 'township' and unit_code = ? "
+        "order by group_code",
+        [TOWNSHIP],
+    )
     group_table = at.dataframe[0].value
-    assert list(group_table[""]) == ["脱贫户"]
-    assert list(group_table["案件数"]) == ["<5"]  # 3 cases, suppressed below the county role
+    assert sorted(group_table[""]) == sorted(name for name, _ in groups)
+    shown = dict(zip(group_table[""], group_table["案件数"], strict=True))
+    for name, n in groups:  # cases of 1..4 suppressed below the county role
+        assert str(shown[name]) == ("<5" if 1 <= n < 5 else str(n))
+    high = sql(
+        app_env, "select count(*) from marts.student_risk where township_code = ? and tier = 'high'", [TOWNSHIP]
+    )[0][0]
     risk = at.dataframe[3].value
-    expected = sql(app_env, "select count(*) from marts.dropout_watch where township_code = ?", [TOWNSHIP])[0][0]
-    assert len(risk) == expected
+    assert len(risk) == high > 0
+    assert risk["身份证号"].dropna().str.fullmatch(r"\d{6}\*{8}[\dX]{4}").all()
+    backtest = at.dataframe[4].value
+    assert len(backtest) == sql(app_env, "select count(*) from marts.risk_backtest")[0][0]
 
 
 def test_quality_page_shows_checks_quarantine_and_freshness(app_env):
