@@ -9,7 +9,7 @@ Data Docs page under ``<docs_dir>/<run id>/``.
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -99,28 +99,55 @@ def _update_index(folder: Path, suite: str, outcome: Outcome) -> None:
     )
 
 
+Batches = Callable[[duckdb.DuckDBPyConnection, dict], Iterable[tuple[str, pd.DataFrame]]]
+
+
+def _batch_index(suite: str, pages: list[tuple[str, Outcome, int]]) -> str:
+    rows = "".join(
+        f'<tr><td><a href="{html.escape(suite)}/{i}.html">{html.escape(label)}</a></td><td>{n:,}</td>'
+        f"<td>{'未通过' if o.critical else '有警告' if o.failures else '通过'}</td></tr>"
+        for i, (label, o, n) in enumerate(pages)
+    )
+    return (
+        f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{html.escape(suite)}</title>'
+        f"<h1>{html.escape(suite)}：逐个文件检查</h1>"
+        f"<table border=1 cellpadding=4><tr><th>文件</th><th>行数</th><th>结果</th></tr>{rows}</table></html>"
+    )
+
+
 def run_suite(
     context: dg.AssetCheckExecutionContext,
     warehouse: WarehouseResource,
     suite: str,
-    frame: Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame],
+    batches: Batches,
     check_name: str,
 ) -> dg.AssetCheckResult:
+    folder = Path(warehouse.docs_dir) / context.run.run_id
     with warehouse.build_connection() as con:
         spec = load_suite_spec(EXPECTATIONS_DIR / f"{suite}.json", SEEDS_DIR, _reference_values(con))
-        df = frame(con, spec)
-    if df.empty and spec.get("scope") == "pending_files":
+        pages = [(label, validate_frame(df, spec), len(df)) for label, df in batches(con, spec)]
+    if not pages:
         outcome = Outcome(suite, 0, (), "<p>没有新到或改动的文件：已发布的数据在入库当晚检查过。</p>")
+    elif len(pages) == 1:
+        outcome = pages[0][1]
     else:
-        outcome = validate_frame(df, spec)
-    docs = Path(warehouse.docs_dir) / context.run.run_id / f"{suite}.html"
+        (folder / suite).mkdir(parents=True, exist_ok=True)
+        for i, (_, page, _) in enumerate(pages):
+            (folder / suite / f"{i}.html").write_text(page.html, encoding="utf-8")
+        outcome = Outcome(
+            suite,
+            max(page.evaluated for _, page, _ in pages),
+            tuple(f for _, page, _ in pages for f in page.failures),
+            _batch_index(suite, pages),
+        )
+    docs = folder / f"{suite}.html"
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(outcome.html, encoding="utf-8")
     _update_index(docs.parent, suite, outcome)
     for failure in outcome.failures:
         log = context.log.error if failure.severity == "critical" else context.log.warning
         log(f"{check_name}: {failure.describe()}")
-    return _result(outcome, len(df), docs)
+    return _result(outcome, sum(n for _, _, n in pages), docs)
 
 
 def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinition:
@@ -138,7 +165,7 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
             context,
             warehouse,
             suite,
-            lambda con, spec: frames.rows_frame(con, spec["table"], spec["scope"], spec.get("derive", {})),
+            lambda con, spec: frames.row_batches(con, spec["table"], spec["scope"], spec.get("derive", {})),
             f"{suite}_expectations",
         )
 
@@ -146,14 +173,14 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
 
 
 # Delivery suites: run on the typed data after dbt, before publishing.
-DELIVERY_SUITES: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame]]] = {
+DELIVERY_SUITES: dict[str, tuple[str, Batches]] = {
     "delivery_volume": (
         "各抽取最新一次报送的行数与上一次相比在容差内。",
-        lambda con, spec: frames.volume_frame(con, spec["params"]["tolerance"]),
+        lambda con, spec: [("", frames.volume_frame(con, spec["params"]["tolerance"]))],
     ),
     "attendance_freshness": (
         "最近几个上学日每个乡镇、每所学校都有考勤。",
-        lambda con, spec: frames.freshness_frame(con, spec["params"]["days"]),
+        lambda con, spec: [("", frames.freshness_frame(con, spec["params"]["days"]))],
     ),
 }
 

@@ -8,6 +8,7 @@ Counts and flags only leave this module; values are read from the database by bo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import duckdb
 import numpy as np
@@ -57,29 +58,36 @@ _DERIVERS = {"id_number": id_number_ok, "date": date_ok}
 SCOPES = ("pending_files", "latest_snapshot")
 
 
-def rows_frame(con: duckdb.DuckDBPyConnection, table: str, scope: str, derive: dict[str, list[str]]) -> pd.DataFrame:
-    """The extract's raw rows plus derived columns: the rows of files no published run has
-    validated yet (``pending_files``: each file is validated once, and again on every run until
-    a run that validated it publishes), or the latest snapshot (``latest_snapshot``)."""
+def row_batches(
+    con: duckdb.DuckDBPyConnection, table: str, scope: str, derive: dict[str, list[str]]
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The extract's raw rows plus derived columns, one frame at a time, so that memory follows
+    the largest file rather than the whole history: each file that no published run has
+    validated yet (``pending_files``: a file is validated the night it arrives, and again on
+    every run until a run that validated it publishes), or the latest snapshot
+    (``latest_snapshot``)."""
     if table not in {spec.name for spec in EXTRACTS}:
         raise ValueError(f"suite names an unknown raw table {table!r}")
     if scope not in SCOPES:
         raise ValueError(f"suite scope {scope!r} is not one of {SCOPES}")
     relation = f"raw.{quote_ident(table)}"
-    query = f"select * exclude (_extra, _file_hash, _loaded_at) from {relation}"
-    params: list = []
+    select = f"select * exclude (_extra, _file_hash, _loaded_at) from {relation}"
     if scope == "latest_snapshot":
-        query += f" where _snapshot_date = (select max(_snapshot_date) from {relation})"
+        latest = con.execute(f"select max(_snapshot_date) from {relation}").fetchone()[0]
+        batches = [(f"{latest}", select + " where _snapshot_date = ?", [latest])]
     else:
-        query += (
-            " where _source_file in (select source_file from raw.load_files"
-            " where extract = ? and not coalesce(accepted, false))"
-        )
-        params.append(table)
-    df = con.execute(query, params).df()
-    for name, (kind, column) in derive.items():
-        df[name] = _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")
-    return df
+        pending = con.execute(
+            "select source_file from raw.load_files where extract = ? and not coalesce(accepted, false) order by 1",
+            [table],
+        ).fetchall()
+        batches = [(f, select + " where _source_file = ?", [f]) for (f,) in pending]
+    for label, query, params in batches:
+        df = con.execute(query, params).df()
+        for name, (kind, column) in derive.items():
+            df[name] = (
+                _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")
+            )
+        yield label, df
 
 
 def volume_frame(con: duckdb.DuckDBPyConnection, tolerance: float) -> pd.DataFrame:

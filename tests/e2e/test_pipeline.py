@@ -394,13 +394,20 @@ def test_every_mart_of_the_contract_exists_with_chinese_comments(small_county):
 
 
 def test_every_suite_ran_and_the_publish_log_links_its_data_docs(small_county):
-    docs = Path(_published(small_county, "select data_docs from meta.publish_log")["data_docs"][0])
-    assert docs.parent.parent == Path(small_county.env["KCBX_DOCS_DIR"])
-    suites = json.loads((docs.parent / "index.json").read_text(encoding="utf-8"))
-    assert set(suites) == {p.stem for p in (REPO / "expectations").glob("*.json")}
-    assert all(s["critical"] == 0 for s in suites.values())
-    assert "数据质量检查" in docs.read_text(encoding="utf-8")
-    assert (docs.parent / "student_status.html").stat().st_size > 10_000
+    log = _published(small_county, "select data_docs from meta.publish_log order by published_at")["data_docs"]
+    first, last = Path(log.iloc[0]), Path(log.iloc[-1])  # the full load, then the night with one day
+    for docs in (first, last):
+        assert docs.parent.parent == Path(small_county.env["KCBX_DOCS_DIR"])
+        suites = json.loads((docs.parent / "index.json").read_text(encoding="utf-8"))
+        assert set(suites) == {p.stem for p in (REPO / "expectations").glob("*.json")}
+        assert all(s["critical"] == 0 for s in suites.values())
+        assert "数据质量检查" in docs.read_text(encoding="utf-8")
+    # the full load validated every snapshot file, one page each; the night after, only the new day
+    index = (first.parent / "student_status.html").read_text(encoding="utf-8")
+    assert index.count('href="student_status/') == 18
+    assert (first.parent / "student_status" / "0.html").stat().st_size > 10_000
+    assert "没有新到或改动的文件" in (last.parent / "student_status.html").read_text(encoding="utf-8")
+    assert (last.parent / "attendance.html").stat().st_size > 10_000
 
 
 def test_a_failed_quality_gate_leaves_the_published_warehouse_unchanged(small_county, tmp_path):
