@@ -55,39 +55,27 @@ def date_ok(values: pd.Series, earliest: str = "1900-01-01") -> pd.Series:
 _DERIVERS = {"id_number": id_number_ok, "date": date_ok}
 
 
-SCOPES = ("pending_files", "latest_snapshot")
-
-
 def row_batches(
-    con: duckdb.DuckDBPyConnection, table: str, scope: str, derive: dict[str, list[str]]
+    con: duckdb.DuckDBPyConnection, table: str, derive: dict[str, list[str]]
 ) -> Iterator[tuple[str, pd.DataFrame]]:
-    """The extract's raw rows plus derived columns, one frame at a time, so that memory follows
-    the largest file rather than the whole history: each file that no published run has
-    validated yet (``pending_files``: a file is validated the night it arrives, and again on
-    every run until a run that validated it publishes), or the latest snapshot
-    (``latest_snapshot``)."""
+    """The extract's raw rows plus derived columns, one file at a time, for the files that no
+    published run has validated yet: a file is validated the night it arrives, and again on every
+    run until a run that validated it publishes. Memory follows the largest file, not the
+    history."""
     if table not in {spec.name for spec in EXTRACTS}:
         raise ValueError(f"suite names an unknown raw table {table!r}")
-    if scope not in SCOPES:
-        raise ValueError(f"suite scope {scope!r} is not one of {SCOPES}")
-    relation = f"raw.{quote_ident(table)}"
-    select = f"select * exclude (_extra, _file_hash, _loaded_at) from {relation}"
-    if scope == "latest_snapshot":
-        latest = con.execute(f"select max(_snapshot_date) from {relation}").fetchone()[0]
-        batches = [(f"{latest}", select + " where _snapshot_date = ?", [latest])]
-    else:
-        pending = con.execute(
-            "select source_file from raw.load_files where extract = ? and not coalesce(accepted, false) order by 1",
-            [table],
-        ).fetchall()
-        batches = [(f, select + " where _source_file = ?", [f]) for (f,) in pending]
-    for label, query, params in batches:
-        df = con.execute(query, params).df()
+    select = f"select * exclude (_extra, _file_hash, _loaded_at) from raw.{quote_ident(table)} where _source_file = ?"
+    pending = con.execute(
+        "select source_file from raw.load_files where extract = ? and not coalesce(accepted, false) order by 1",
+        [table],
+    ).fetchall()
+    for (source_file,) in pending:
+        df = con.execute(select, [source_file]).df()
         for name, (kind, column) in derive.items():
             df[name] = (
                 _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")
             )
-        yield label, df
+        yield source_file, df
 
 
 def volume_frame(con: duckdb.DuckDBPyConnection, tolerance: float) -> pd.DataFrame:

@@ -10,21 +10,17 @@
     on_schema_change='fail'
 ) }}
 
+{%- set columns = [
+    'student_no', 'attendance_date', 'school_code', 'attendance_code', 'attendance_kind',
+    'absence_reason', 'source_file', 'source_row', 'loaded_at'
+] -%}
+
 with
 
 attendance as (
 
     -- rows with an unusable date or status are in audit.quarantine
-    select
-        student_no,
-        attendance_date,
-        school_code,
-        attendance_code,
-        attendance_kind,
-        absence_reason,
-        source_file,
-        source_row,
-        loaded_at
+    select {{ columns | join(', ') }}
     from {{ ref('stg_attendance') }}
     where
         date_issue is null
@@ -73,15 +69,6 @@ ranked as (
 
 )
 
-select
-    student_no,
-    attendance_date,
-    school_code,
-    attendance_code,
-    attendance_kind,
-    absence_reason,
-    source_file,
-    source_row,
-    loaded_at
+select {{ columns | join(', ') }}
 from ranked
 where delivery_rank = 1
