@@ -156,9 +156,14 @@ def table(df: pd.DataFrame, columns: list[str] | None = None, key: str | None = 
     frame(chinese(df, columns), key=key)
 
 
-def frame(df: pd.DataFrame, labels: dict[str, str] | None = None, key: str | None = None) -> None:
-    """A table as shown on every page: headers renamed by ``labels``, no index, full width."""
-    st.dataframe(df.rename(columns=labels or {}), hide_index=True, width="stretch", key=key)
+def frame(
+    df: pd.DataFrame, labels: dict[str, str] | None = None, key: str | None = None, percent: tuple[str, ...] = ()
+) -> None:
+    """A table as shown on every page: headers renamed by ``labels``, no index, full width; the
+    ``percent`` columns (shares between 0 and 1) shown as percentages."""
+    labels = labels or {}
+    config = {labels.get(c, c): st.column_config.NumberColumn(format="percent") for c in percent}
+    st.dataframe(df.rename(columns=labels), hide_index=True, width="stretch", key=key, column_config=config)
 
 
 # Charts are built with plotly.graph_objects: plotly.express costs ~50 ms a figure on the server.
@@ -172,9 +177,11 @@ def bar_chart(x, y, title: str, target: float | None = None, percent: bool = Fal
     _show(fig, title)
 
 
-def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> None:
+def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, percent: bool = False) -> None:
     fig = go.Figure([go.Bar(x=part[x], y=part[y], name=str(name)) for name, part in df.groupby(color)])
     fig.update_layout(barmode="stack")
+    if percent:
+        fig.update_yaxes(tickformat=".1%")
     _show(fig, title)
 
 

@@ -23,6 +23,7 @@ MEASURES = {
     "ratio_to_county": "案件率与全县之比",
 }
 COUNTS = ["students", "cases", "chronic_absent"]
+RATES = ("case_rate", "absence_rate", "chronic_absence_rate")  # shares, shown as percentages
 level = "county" if scope.is_county else "township"
 measure = st.radio("指标", list(MEASURES), format_func=MEASURES.get, horizontal=True)
 
@@ -35,11 +36,12 @@ def chart(table: str, x: str, title: str) -> None:
         return
     st.caption(f"截至 {df['as_of_date'].max():%Y-%m-%d}；与全县之比 1 即与全县持平；「分母过小」的比率不宜采信。")
     df = df.assign(sample=df["small_denominator"].map({True: "分母过小", False: "可采信"}))
-    ui.stacked_bars(df, x, measure, "sample", f"{title}：{MEASURES[measure]}")
+    ui.stacked_bars(df, x, measure, "sample", f"{title}：{MEASURES[measure]}", percent=measure in RATES)
     shown = data.suppress(df, scope, COUNTS)
     ui.frame(
         shown[[x, *COUNTS, *MEASURES]],
         {x: "", "students": "学生数", "cases": "案件数", "chronic_absent": "长期缺勤人数", **MEASURES},
+        percent=RATES,
     )
 
 
@@ -85,5 +87,6 @@ with tabs[4]:
                 "flag_rate_ratio": "标出率与全县之比",
                 "positive_rate": "立案率",
             }
-        ).drop(columns=["group_code", "as_of_date"], errors="ignore")
+        ).drop(columns=["group_code", "as_of_date"], errors="ignore"),
+        percent=("精确率", "召回率", "标出率", "立案率"),
     )
