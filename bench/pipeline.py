@@ -245,16 +245,17 @@ def render(results: list[Result], machine: str, pages: str | None) -> str:
     row("measured at (commit)", [f"{r.measured_at} ({r.commit})" for r in results])
     row("raw files", [f"{r.raw_rows:,} rows, {r.raw_bytes / 1024**2:,.0f} MB" for r in results])
     row("generate", [f"{r.generate.seconds:.1f} s, {r.generate.peak_rss_gb:.1f} GB" for r in results])
-    for stage, _ in STAGES:
-        row(f"full run: {stage}", [f"{r.full_stages[stage]:.1f} s" for r in results])
-    row("**full run, end to end**", [f"**{r.full.seconds:.1f} s**" for r in results])
-    row("full run, peak memory", [f"{r.full.peak_rss_gb:.1f} GB" for r in results])
+
+    def run_rows(name: str, runs: list[Measured], stages: list[dict[str, float]]) -> None:
+        for stage, _ in STAGES:
+            row(f"{name}: {stage}", [f"{s[stage]:.1f} s" for s in stages])
+        row(f"**{name}, end to end**", [f"**{m.seconds:.1f} s**" for m in runs])
+        row(f"{name}, peak memory", [f"{m.peak_rss_gb:.1f} GB" for m in runs])
+
+    run_rows("full run", [r.full for r in results], [r.full_stages for r in results])
     row("floor (DuckDB bare read)", [f"{r.floor_seconds:.1f} s" for r in results])
     row("**ratio to the floor**", [f"**{r.full.seconds / r.floor_seconds:.1f}×**" for r in results])
-    for stage, _ in STAGES:
-        row(f"incremental night: {stage}", [f"{r.incremental_stages[stage]:.1f} s" for r in results])
-    row("**incremental night, end to end**", [f"**{r.incremental.seconds:.1f} s**" for r in results])
-    row("incremental night, peak memory", [f"{r.incremental.peak_rss_gb:.1f} GB" for r in results])
+    run_rows("incremental night", [r.incremental for r in results], [r.incremental_stages for r in results])
 
     lines += ["", "## Targets (2 cores)", "", "| target | measured | |", "|---|---|---|"]
     by = {r.scale: r for r in results}

@@ -19,6 +19,7 @@ class WarehouseResource(dg.ConfigurableResource):
     build_db: str
     warehouse: str
     docs_dir: str
+    full_refresh: bool = False  # reload every file and rebuild every model (KCBX_FULL_REFRESH=1)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -27,6 +28,7 @@ class WarehouseResource(dg.ConfigurableResource):
             build_db=str(settings.build_db),
             warehouse=str(settings.warehouse),
             docs_dir=str(settings.docs_dir),
+            full_refresh=settings.full_refresh,
         )
 
     @contextmanager

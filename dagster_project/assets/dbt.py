@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.config import REPO_ROOT, Settings
+from dagster_project.config import REPO_ROOT
 from dagster_project.resources import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT / "dbt")
@@ -33,11 +33,11 @@ class KcbxTranslator(DagsterDbtTranslator):
 RUN_TARGET = REPO_ROOT / "dbt" / "target" / "nightly"
 
 
-def full_refresh_needed(con: duckdb.DuckDBPyConnection) -> str | None:
+def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str | None:
     """Why incremental models must be rebuilt from scratch this run, or None: a full rebuild was
     asked for (KCBX_FULL_REFRESH=1, `make rebuild`), or an already loaded file was replaced or
     removed since the last build (its old rows may live on in incremental models)."""
-    if Settings.from_env().full_refresh:
+    if requested:
         return "KCBX_FULL_REFRESH=1"
     exists = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_changes'"
@@ -54,7 +54,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # The dbt profile reads the build warehouse path from this variable.
         os.environ["KCBX_BUILD_DB"] = warehouse.build_db
         with warehouse.build_connection() as con:
-            reason = full_refresh_needed(con)
+            reason = full_refresh_needed(con, warehouse.full_refresh)
         args = ["build"]
         if reason:
             context.log.info(f"dbt build --full-refresh: {reason}")

@@ -28,7 +28,7 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
                     Path(warehouse.raw_dir),
                     datetime.now(),
                     context.log.info,
-                    full=Settings.from_env().full_refresh,
+                    full=warehouse.full_refresh,
                 )
             except IngestError as e:
                 raise dg.Failure(description=str(e)) from None

@@ -74,6 +74,28 @@ def _result(outcome: Outcome, rows: int, docs: Path) -> dg.AssetCheckResult:
     )
 
 
+def _verdict(critical: int, warning: int) -> str:
+    return "未通过" if critical else "有警告" if warning else "通过"
+
+
+def _table_page(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A plain Data Docs index page: a heading and a table; cells are escaped unless they are links."""
+
+    def cell(value: str) -> str:
+        return value if value.startswith("<a ") else html.escape(value)
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return (
+        f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<h1>{html.escape(title)}</h1><table border=1 cellpadding=4><tr>{head}</tr>{body}</table></html>"
+    )
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+
+
 def _update_index(folder: Path, suite: str, outcome: Outcome) -> None:
     """The run's Data Docs index: one line per suite with its outcome and a link to its page."""
     state_file = folder / "index.json"
@@ -84,35 +106,33 @@ def _update_index(folder: Path, suite: str, outcome: Outcome) -> None:
         "warning": len(outcome.failures) - len(outcome.critical),
     }
     state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-    rows = "".join(
-        f'<tr><td><a href="{html.escape(name)}.html">{html.escape(name)}</a></td><td>{s["expectations"]}</td>'
-        f"<td>{'未通过' if s['critical'] else '有警告' if s['warning'] else '通过'}</td>"
-        f"<td>{s['critical']}</td><td>{s['warning']}</td></tr>"
+    rows = [
+        (
+            _link(f"{name}.html", name),
+            str(s["expectations"]),
+            _verdict(s["critical"], s["warning"]),
+            str(s["critical"]),
+            str(s["warning"]),
+        )
         for name, s in sorted(state.items())
-    )
-    (folder / "index.html").write_text(
-        '<!doctype html><html lang="zh"><meta charset="utf-8"><title>数据质量检查</title>'
-        f"<h1>数据质量检查 · 运行 {html.escape(folder.name)}</h1>"
-        "<table border=1 cellpadding=4><tr><th>套件</th><th>期望数</th><th>结果</th><th>严重</th><th>警告</th></tr>"
-        f"{rows}</table></html>",
-        encoding="utf-8",
-    )
+    ]
+    page = _table_page(f"数据质量检查 · 运行 {folder.name}", ("套件", "期望数", "结果", "严重", "警告"), rows)
+    (folder / "index.html").write_text(page, encoding="utf-8")
 
 
 Batches = Callable[[duckdb.DuckDBPyConnection, dict], Iterable[tuple[str, pd.DataFrame]]]
 
 
 def _batch_index(suite: str, pages: list[tuple[str, Outcome, int]]) -> str:
-    rows = "".join(
-        f'<tr><td><a href="{html.escape(suite)}/{i}.html">{html.escape(label)}</a></td><td>{n:,}</td>'
-        f"<td>{'未通过' if o.critical else '有警告' if o.failures else '通过'}</td></tr>"
+    rows = [
+        (
+            _link(f"{suite}/{i}.html", label),
+            f"{n:,}",
+            _verdict(len(o.critical), len(o.failures) - len(o.critical)),
+        )
         for i, (label, o, n) in enumerate(pages)
-    )
-    return (
-        f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{html.escape(suite)}</title>'
-        f"<h1>{html.escape(suite)}：逐个文件检查</h1>"
-        f"<table border=1 cellpadding=4><tr><th>文件</th><th>行数</th><th>结果</th></tr>{rows}</table></html>"
-    )
+    ]
+    return _table_page(f"{suite}：逐个文件检查", ("文件", "行数", "结果"), rows)
 
 
 def run_suite(

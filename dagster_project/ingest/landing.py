@@ -152,7 +152,7 @@ def land_extract(
     latest_loaded = max((v.snapshot_date for v in loaded.values() if v.snapshot_date), default=None)
     present = {str(p.relative_to(raw_dir)) for p in files}
     removed = sorted(set(loaded) - present)
-    parsed: list[tuple[ParsedFile, date | None, os.stat_result]] = []
+    parsed: list[tuple[str, ParsedFile, date | None, os.stat_result]] = []
     touched: list[tuple[str, os.stat_result]] = []  # same content, new modification time
     for path in files:
         rel, st = str(path.relative_to(raw_dir)), path.stat()
@@ -170,10 +170,10 @@ def land_extract(
                 f"新到快照的截至日期 {snap} 早于已入库的最新快照 {latest_loaded}",
                 "请核对文件名中的日期；如确需补入历史快照，请运行全量重建（make rebuild）",
             )
-        parsed.append((p, snap, st))
+        parsed.append((rel, p, snap, st))
         log(f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, header on row {p.header_row})")
 
-    replaced = [rel for rel in (str(p.path.relative_to(raw_dir)) for p, _, _ in parsed) if rel in loaded]
+    replaced = [rel for rel, _, _, _ in parsed if rel in loaded]
     con.execute("begin transaction")
     try:
         if full:
@@ -196,8 +196,7 @@ def land_extract(
                 [st.st_size, st.st_mtime_ns, spec.name, rel],
             )
         rows = quarantined = 0
-        for p, snap, st in parsed:
-            rel = str(p.path.relative_to(raw_dir))
+        for rel, p, snap, st in parsed:
             con.register("batch", p.table)
             present_headers = [h for h in spec.headers if h in p.table.column_names]
             select = ", ".join(quote_ident(h) for h in present_headers)
@@ -246,7 +245,7 @@ def land_extract(
         raise
     return LandingSummary(
         spec.name,
-        [p.path.name for p, _, _ in parsed],
+        [p.path.name for _, p, _, _ in parsed],
         rows,
         quarantined,
         unchanged=len(files) - len(parsed),
