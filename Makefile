@@ -9,9 +9,11 @@ export KCBX_RAW_DIR ?= $(CURDIR)/data/raw
 export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
+# apt needs root: sudo when make is not run as root
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild sql dashboard bench-pages demo dev lint test bench clean
+.PHONY: help setup sample manifest pipeline rebuild sql dashboard bench-pages demo dev lint browser test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -56,7 +58,7 @@ dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
 	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT)
 
-bench-pages: setup  ## page-load times of every dashboard page in headless Chromium → data/bench/pages.md
+bench-pages: setup browser  ## page-load times of every dashboard page in headless Chromium → data/bench/pages.md
 	$(PY) -m dashboards.bench --out data/bench/pages.md
 
 demo: pipeline dashboard  ## set up, generate the sample, run the pipeline, serve the dashboard
@@ -69,10 +71,16 @@ lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt/models dbt/macros dbt/tests --disable-progress-bar
 
-test: setup manifest lint  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
+browser:  ## Debian's Chromium and CJK fonts for the browser test and the page benchmark (apt, once)
+	@command -v chromium >/dev/null || [ -n "$$KCBX_CHROMIUM" ] || { \
+		echo "== browser: installing chromium and fonts-noto-cjk (apt)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+test: setup manifest lint browser  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
 	$(BIN)/pytest
 
-bench: manifest  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)
+bench: manifest browser  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)
 	$(PY) -m bench $(BENCH_SCALES)
 
 clean:  ## remove build outputs (keeps data/raw)
