@@ -185,7 +185,7 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
             context,
             warehouse,
             suite,
-            lambda con, spec: frames.row_batches(con, spec["table"], spec.get("derive", {})),
+            lambda con, spec: frames.row_batches(con, spec),
             f"{suite}_expectations",
         )
 

@@ -7,7 +7,6 @@ Counts and flags only leave this module; values are read from the database by bo
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import duckdb
@@ -17,64 +16,93 @@ import pandas as pd
 from dagster_project.ingest.landing import quote_ident
 from dagster_project.ingest.specs import EXTRACTS
 
-_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_CHECK = np.array(list("10X98765432"))
-_HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 
 
-def id_number_ok(values: pd.Series) -> pd.Series:
-    """True where an ID number is usable (18 characters with a right check digit, or the old
-    15-digit form), False where it is not, missing where the cell is empty."""
-    text = values.fillna("").astype(str).str.translate(_HALF_WIDTH).str.replace(r"\s", "", regex=True).str.upper()
-    ok = pd.Series(False, index=values.index, dtype="boolean")
-    is18 = text.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(bool)
-    if is18.any():
-        digits = np.array([list(s[:17]) for s in text[is18]], dtype=np.int64)
-        expected = _CHECK[(digits @ _WEIGHTS) % 11]
-        ok[is18] = expected == text[is18].str[17].to_numpy()
-    ok[text.str.fullmatch(r"\d{15}").fillna(False).to_numpy(bool)] = True
-    ok[text == ""] = pd.NA
-    return ok
+def _id_number_ok(column: str) -> str:
+    """SQL: true where an ID number is usable (18 characters with a right check digit, or the old
+    15-digit form), false where it is not, null where the cell is empty. Full-width digits and X,
+    lower-case x and spaces are forgiven, as staging forgives them."""
+    id_ = f"upper(regexp_replace(translate({column}, '０１２３４５６７８９Ｘｘ', '0123456789XX'), '[\\s　]', '', 'g'))"
+    weighted = " + ".join(f"{w} * cast(substr({id_}, {i}, 1) as integer)" for i, w in enumerate(_WEIGHTS, start=1))
+    return f"""case
+        when coalesce({id_}, '') = '' then null
+        when regexp_full_match({id_}, '[0-9]{{17}}[0-9X]')
+            then substr({id_}, 18, 1) = substr('10X98765432', ({weighted}) % 11 + 1, 1)
+        else regexp_full_match({id_}, '[0-9]{{15}}')
+    end"""
 
 
-def date_ok(values: pd.Series, earliest: str = "1900-01-01") -> pd.Series:
-    """True where a date cell parses in one of the contract's forms and lies between ``earliest``
-    and today; missing where the cell is empty."""
-    text = values.fillna("").astype(str).str.strip()
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in _DATE_FORMATS:
-        parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
-    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{5}(\.0+)?").fillna(False)), errors="coerce")
-    parsed = parsed.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
-    ok = parsed.between(pd.Timestamp(earliest), pd.Timestamp(dt.date.today())).astype("boolean")
-    ok[text == ""] = pd.NA
-    return ok
+def _date_ok(column: str) -> str:
+    """SQL: true where a date cell parses in one of the contract's forms (or is an Excel serial
+    number) and lies between the bound earliest date and today; null where the cell is empty."""
+    text = f"trim({column})"
+    formats = ", ".join(f"'{f}'" for f in _DATE_FORMATS)
+    return f"""case
+        when coalesce({text}, '') = '' then null
+        else coalesce(coalesce(
+            try_strptime({text}, [{formats}]),
+            case when regexp_full_match({text}, '[0-9]{{5}}(\\.0+)?')
+                then timestamp '1899-12-30' + to_days(cast(cast({text} as double) as integer)) end
+        ) between cast(? as timestamp) and current_date, false)
+    end"""
 
 
-_DERIVERS = {"id_number": id_number_ok, "date": date_ok}
+_DERIVERS = {"id_number": _id_number_ok, "date": _date_ok}
+EARLIEST_DATE = "1900-01-01"
 
 
-def row_batches(
-    con: duckdb.DuckDBPyConnection, table: str, derive: dict[str, list[str]]
-) -> Iterator[tuple[str, pd.DataFrame]]:
-    """The extract's raw rows plus derived columns, one file at a time, for the files that no
-    published run has validated yet: a file is validated the night it arrives, and again on every
-    run until a run that validated it publishes. Memory follows the largest file, not the
-    history."""
-    if table not in {spec.name for spec in EXTRACTS}:
+def suite_columns(spec: dict) -> list[str]:
+    """The columns a suite's expectations name, in order of first mention."""
+    names: list[str] = []
+    for e in spec["expectations"]:
+        for name in [e["kwargs"].get("column"), *e["kwargs"].get("column_list", [])]:
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def row_batches(con: duckdb.DuckDBPyConnection, spec: dict) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The extract's raw rows, one file at a time, for the files that no published run has
+    validated yet: a file is validated the night it arrives, and again on every run until a run
+    that validated it publishes. Memory follows the largest file, not the history.
+
+    Only the columns the suite names are read, with empty cells as nulls, plus the file and row
+    number (for the failing rows' addresses) and the derived check columns (``derive``: name →
+    [kind, column]), which DuckDB computes."""
+    table = spec["table"]
+    if table not in {s.name for s in EXTRACTS}:
         raise ValueError(f"suite names an unknown raw table {table!r}")
-    select = f"select * exclude (_extra, _file_hash, _loaded_at) from raw.{quote_ident(table)} where _source_file = ?"
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()
+    )
+    derive: dict[str, list[str]] = spec.get("derive", {})
+    selected = ["_row_number"]
+    for c in suite_columns(spec):
+        if c in types and c not in ("_source_file", "_row_number"):
+            selected.append(
+                f"nullif({quote_ident(c)}, '') as {quote_ident(c)}" if types[c] == "VARCHAR" else quote_ident(c)
+            )
+    params: list[object] = []
+    for name, (kind, column) in derive.items():
+        if column in types:
+            selected.append(f"{_DERIVERS[kind](quote_ident(column))} as {quote_ident(name)}")
+            params += [EARLIEST_DATE] if kind == "date" else []
+        else:
+            selected.append(f"cast(null as boolean) as {quote_ident(name)}")
+    select = f"select {', '.join(selected)} from raw.{quote_ident(table)} where _source_file = ?"
     pending = con.execute(
         "select source_file from raw.load_files where extract = ? and not coalesce(accepted, false) order by 1",
         [table],
     ).fetchall()
     for (source_file,) in pending:
-        df = con.execute(select, [source_file]).df()
-        for name, (kind, column) in derive.items():
-            df[name] = (
-                _DERIVERS[kind](df[column]) if column in df else pd.Series(pd.NA, index=df.index, dtype="boolean")
-            )
+        # through Arrow: several times faster than .df() for string columns
+        df = con.execute(select, [*params, source_file]).fetch_arrow_table().to_pandas()
+        df.insert(0, "_source_file", pd.Categorical([source_file] * len(df)))  # one value: kept once
         yield source_file, df
 
 

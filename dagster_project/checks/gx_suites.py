@@ -85,7 +85,7 @@ def validate_frame(df: pd.DataFrame, spec: dict) -> Outcome:
         context.data_sources.add_pandas("frames")
         .add_dataframe_asset(spec["name"])
         .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": df.replace("", None)})
+        .get_batch(batch_parameters={"dataframe": df})
     )
     suite = context.suites.add(
         ExpectationSuite(

@@ -240,3 +240,8 @@ metrics as (
 )
 
 {%- endmacro %}
+
+{#- The window frame of a student's last n roster days, the current one included (n ≥ 1). -#}
+{% macro last_days_frame(n) -%}
+    rows between {{ [(n | int) - 1, 0] | max }} preceding and current row
+{%- endmacro %}

@@ -2,6 +2,8 @@
 -- segment runs from a present day to the next; leave days neither extend nor break it. A case
 -- opens on the segment's Nth unexcused day, escalates on the Mth, and closes as returned on the
 -- next present day (status closes are applied in int_dropout_cases).
+-- One ordered pass over the records numbers the segments and counts unexcused days; the rest
+-- works on the few unexcused records (and on the present days that end a case's segment).
 with
 
 daily as (
@@ -24,7 +26,10 @@ segmented as (
         daily.attendance_kind,
         sum(case when daily.attendance_kind = 'present' then 1 else 0 end) over (
             partition by daily.student_no order by daily.attendance_date rows unbounded preceding
-        ) as segment
+        ) as segment,
+        sum(case when daily.attendance_kind = 'unexcused' then 1 else 0 end) over (
+            partition by daily.student_no order by daily.attendance_date rows unbounded preceding
+        ) as unexcused_total
     from daily
     cross join as_of
     where daily.attendance_date <= as_of.as_of_date
@@ -33,12 +38,14 @@ segmented as (
 
 counted as (
 
+    -- a segment's first unexcused day is its 1st: the running total restarted there
     select
-        *,
-        sum(case when attendance_kind = 'unexcused' then 1 else 0 end) over (
-            partition by student_no, segment order by attendance_date rows unbounded preceding
-        ) as unexcused_so_far
+        student_no,
+        segment,
+        attendance_date,
+        unexcused_total - min(unexcused_total) over (partition by student_no, segment) + 1 as unexcused_so_far
     from segmented
+    where attendance_kind = 'unexcused'
 
 ),
 
@@ -54,38 +61,37 @@ segments as (
 
 ),
 
-returns as (
+cases as (
 
-    select
-        student_no,
-        segment,
-        min(attendance_date) as returned_on
-    from counted
-    where attendance_kind = 'present'
-    group by student_no, segment
+    select * from segments
+    where opened_on is not null
 
 ),
 
-cases as (
+returns as (
 
+    -- the present day that starts the next segment
     select
-        segments.student_no,
-        segments.opened_on,
-        segments.escalated_on,
-        returns.returned_on
-    from segments
-    left join returns
+        segmented.student_no,
+        segmented.segment - 1 as segment,
+        segmented.attendance_date as returned_on
+    from segmented
+    inner join cases
         on
-            segments.student_no = returns.student_no
-            and segments.segment + 1 = returns.segment
-    where segments.opened_on is not null
+            segmented.student_no = cases.student_no
+            and segmented.segment = cases.segment + 1
+    where segmented.attendance_kind = 'present'
 
 )
 
 select
-    student_no,
+    cases.student_no,
     'unexcused_absence' as trigger,
-    opened_on,
-    escalated_on,
-    returned_on
+    cases.opened_on,
+    cases.escalated_on,
+    returns.returned_on
 from cases
+left join returns
+    on
+        cases.student_no = returns.student_no
+        and cases.segment = returns.segment

@@ -54,70 +54,64 @@ flagged as (
     select
         student_no,
         attendance_date,
+        case when attendance_kind = 'present' then 1 else 0 end as is_present,
         case when attendance_kind = 'unexcused' then 1 else 0 end as is_unexcused,
-        case when attendance_kind = 'leave' then 1 else 0 end as is_leave,
-        sum(case when attendance_kind = 'unexcused' then 1 else 0 end) over (
-            partition by student_no order by attendance_date rows unbounded preceding
-        ) as unexcused_so_far,
-        -- a streak runs since the last present day, a leave run since the last non-leave day
-        sum(case when attendance_kind = 'present' then 1 else 0 end) over (
-            partition by student_no order by attendance_date rows unbounded preceding
-        ) as present_seen,
-        sum(case when attendance_kind = 'leave' then 0 else 1 end) over (
-            partition by student_no order by attendance_date rows unbounded preceding
-        ) as non_leave_seen
+        case when attendance_kind = 'leave' then 1 else 0 end as is_leave
     from grid
 
 ),
 
+-- Two ordered passes per student. Windows over the last N roster days are frames of N rows.
 running as (
 
     select
         student_no,
         attendance_date,
-        -- window counts as running totals minus the running total N roster days earlier
-        unexcused_so_far - coalesce(lag(unexcused_so_far, {{ var('risk_recent_days') }}) over (
-            partition by student_no order by attendance_date
-        ), 0) as recent_unexcused,
-        unexcused_so_far - coalesce(lag(unexcused_so_far, {{ var('risk_trend_days') }}) over (
-            partition by student_no order by attendance_date
-        ), 0) as later_unexcused,
+        is_present,
         sum(is_unexcused) over (
-            partition by student_no, present_seen order by attendance_date rows unbounded preceding
-        ) as unexcused_streak,
+            partition by student_no order by attendance_date rows unbounded preceding
+        ) as unexcused_so_far,
+        sum(is_unexcused) over (
+            partition by student_no order by attendance_date {{ last_days_frame(var('risk_recent_days')) }}
+        ) as recent_unexcused,
+        sum(is_unexcused) over (
+            partition by student_no order by attendance_date {{ last_days_frame(var('risk_trend_days')) }}
+        ) as later_unexcused,
+        -- a leave becomes long on its day after the principal's threshold: that day and the
+        -- threshold's days before it are leave, and the day before those is not
         case
-            when is_leave = 1
-                then
-                    sum(is_leave)
-                        over (
-                            partition by student_no, non_leave_seen order by attendance_date rows unbounded preceding
-                        )
+            when
+                sum(is_leave) over (
+                    partition by student_no order by attendance_date
+                    rows between {{ var('leave_principal_days') }} preceding and current row
+                ) = {{ (var('leave_principal_days') | int) + 1 }}
+                and sum(is_leave) over (
+                    partition by student_no order by attendance_date
+                    rows between {{ (var('leave_principal_days') | int) + 1 }} preceding and current row
+                ) = {{ (var('leave_principal_days') | int) + 1 }}
+                then 1
             else 0
-        end as leave_run_day
+        end as long_leave_starts
     from flagged
-
-),
-
-long_leaves_so_far as (
-
-    select
-        running.*,
-        -- a leave becomes long on its day after the principal's threshold
-        sum(case when running.leave_run_day = {{ var('leave_principal_days') }} + 1 then 1 else 0 end) over (
-            partition by running.student_no order by running.attendance_date rows unbounded preceding
-        ) as long_leaves_so_far
-    from running
 
 ),
 
 windowed as (
 
     select
-        long_leaves_so_far.*,
-        long_leaves_so_far - coalesce(lag(long_leaves_so_far, {{ var('risk_leave_window_days') }}) over (
-            partition by long_leaves_so_far.student_no order by long_leaves_so_far.attendance_date
-        ), 0) as long_leaves
-    from long_leaves_so_far
+        student_no,
+        attendance_date,
+        recent_unexcused,
+        later_unexcused,
+        -- a streak runs since the last present day (leave days neither extend nor break it):
+        -- unexcused days so far minus those counted by that present day
+        unexcused_so_far - coalesce(max(case when is_present = 1 then unexcused_so_far end) over (
+            partition by student_no order by attendance_date rows unbounded preceding
+        ), 0) as unexcused_streak,
+        sum(long_leave_starts) over (
+            partition by student_no order by attendance_date {{ last_days_frame(var('risk_leave_window_days')) }}
+        ) as long_leaves
+    from running
 
 ),
 
