@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.config import REPO_ROOT
+from dagster_project.ingest.readers import undecodable_line
 from samplegen import deliveries
 
 BIN = Path(sys.executable).parent
@@ -128,13 +129,11 @@ def floor_seconds(raw: Path, scratch: Path) -> float:
     start = time.perf_counter()
     for path in sorted(raw.rglob("*")):
         if path.suffix == ".csv":
-            data = path.read_bytes()
-            try:
-                data.decode("utf-8")
-                source = path
-            except UnicodeDecodeError:
+            source = path
+            if undecodable_line(path, "utf-8") is not None:  # streamed: memory stays flat
                 source = scratch / "transcoded.csv"
-                source.write_text(data.decode("gb18030"), encoding="utf-8")
+                with path.open(encoding="gb18030") as src, source.open("w", encoding="utf-8") as out:
+                    shutil.copyfileobj(src, out, 1 << 24)
             con.execute(
                 "create or replace table t as select * from read_csv(?, all_varchar = true, header = true)",
                 [str(source)],

@@ -19,6 +19,7 @@ class Settings:
     alert_webhook: str | None  # KCBX_ALERT_WEBHOOK: optional URL that failed runs are POSTed to
     sensor_settle_seconds: int  # KCBX_SENSOR_SETTLE_SECONDS: files younger than this may still be copying
     full_refresh: bool  # KCBX_FULL_REFRESH=1: reload every file and rebuild every model (`make rebuild`)
+    memory_limit: str  # KCBX_DUCKDB_MEMORY_LIMIT: DuckDB's memory in the run (dbt's profile reads it too)
     dbt_project_dir: Path
 
     @classmethod
@@ -33,5 +34,6 @@ class Settings:
             alert_webhook=os.environ.get("KCBX_ALERT_WEBHOOK") or None,
             sensor_settle_seconds=int(os.environ.get("KCBX_SENSOR_SETTLE_SECONDS", "60")),
             full_refresh=os.environ.get("KCBX_FULL_REFRESH") == "1",
+            memory_limit=os.environ.get("KCBX_DUCKDB_MEMORY_LIMIT", "12GB"),
             dbt_project_dir=REPO_ROOT / "dbt",
         )

@@ -20,6 +20,7 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse: str
     docs_dir: str
     full_refresh: bool = False  # reload every file and rebuild every model (KCBX_FULL_REFRESH=1)
+    memory_limit: str = "12GB"  # DuckDB's memory; beyond it, work spills to disk
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -29,6 +30,7 @@ class WarehouseResource(dg.ConfigurableResource):
             warehouse=str(settings.warehouse),
             docs_dir=str(settings.docs_dir),
             full_refresh=settings.full_refresh,
+            memory_limit=settings.memory_limit,
         )
 
     @contextmanager
@@ -54,7 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def build_connection(self):
         """A write connection to the build warehouse, closed after use (DuckDB has one writer)."""
         Path(self.build_db).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.build_db)
+        con = duckdb.connect(self.build_db, config={"memory_limit": self.memory_limit})
         try:
             yield con
         finally:

@@ -58,7 +58,7 @@ class ParsedFile:
     bad_rows: list[BadRow] = field(default_factory=list)
 
 
-def _scan(path: Path, encoding: str, digest=None) -> int | None:
+def undecodable_line(path: Path, encoding: str, digest=None) -> int | None:
     """1-based line of the first byte ``encoding`` cannot decode (None if all decode); feeds
     every byte to ``digest`` on the way, so hashing and the encoding check share one read."""
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -86,12 +86,12 @@ def _scan(path: Path, encoding: str, digest=None) -> int | None:
 def sniff(path: Path) -> tuple[str, str]:
     """(sha256, encoding): 'utf-8-sig', 'utf-8' or 'gb18030' (which includes GBK)."""
     digest = hashlib.sha256()
-    utf8_bad = _scan(path, "utf-8", digest)
+    utf8_bad = undecodable_line(path, "utf-8", digest)
     if utf8_bad is None:
         with path.open("rb") as f:
             bom = f.read(3) == codecs.BOM_UTF8
         return digest.hexdigest(), "utf-8-sig" if bom else "utf-8"
-    gb_bad = _scan(path, "gb18030")
+    gb_bad = undecodable_line(path, "gb18030")
     if gb_bad is None:
         return digest.hexdigest(), "gb18030"
     raise IngestError(
