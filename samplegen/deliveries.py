@@ -25,14 +25,18 @@ def _dates(df: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(text, format="mixed").dt.date
 
 
+def _read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", **kwargs)
+
+
 def hold_back_last_day(raw: Path, outbox: Path) -> Path:
     """Move the rows of the latest attendance date out of the files in ``raw/attendance`` into
-    ``outbox/考勤_YYYYMMDD.csv``; returns that file."""
+    ``outbox/考勤_YYYYMMDD.csv``; returns that file. One file in memory at a time."""
     files = sorted((raw / "attendance").glob("*.csv"))
-    frames = {p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig") for p in files}
-    last = max(_dates(df).max() for df in frames.values())
+    last = max(_dates(_read(p, usecols=lambda c: c in _DATE_COLUMNS)).max() for p in files)
     held = []
-    for path, df in frames.items():
+    for path in files:
+        df = _read(path)
         on_last = (_dates(df) == last).to_numpy()
         if on_last.any():
             held.append(df[on_last])
