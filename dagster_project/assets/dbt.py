@@ -1,7 +1,10 @@
 """The dbt project as Dagster assets (staging, intermediate, marts, audit; seeds)."""
 
+import hashlib
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -48,20 +51,161 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str 
     return f"files replaced or removed: {changed}" if changed else None
 
 
+# Files whose change means every model may change: any edit to the project rebuilds everything.
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+# Landing bookkeeping: it changes whenever any file lands.
+BOOKKEEPING_SOURCES = ("load_files", "load_file_columns", "load_quarantine")
+BUILDS_DDL = """
+create table if not exists raw.dbt_builds (
+    built_at timestamp, project_hash varchar, landed_through timestamp, changed_through timestamp,
+    left_out varchar
+)
+"""
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """A hash of the dbt project's own files (not of the data)."""
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        root = project_dir / part
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(project_dir)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def changed_sources(con: duckdb.DuckDBPyConnection, fingerprint: str) -> list[str] | None:
+    """The dbt sources (raw tables) that landed or changed since the last build; None when every
+    model must be built (no build yet, or the project changed since the last one). Landing
+    bookkeeping counts as changed whenever anything landed."""
+    con.execute(BUILDS_DDL)
+    last = con.execute(
+        "select project_hash, landed_through, changed_through from raw.dbt_builds order by built_at desc limit 1"
+    ).fetchone()
+    if last is None or last[0] != fingerprint:
+        return None
+    changed = [
+        r[0]
+        for r in con.execute(
+            """
+            select extract from raw.load_files where loaded_at > coalesce(?, timestamp '-infinity')
+            union
+            select extract from raw.load_changes where changed_at > coalesce(?, timestamp '-infinity')
+            order by 1
+            """,
+            [last[1], last[2]],
+        ).fetchall()
+    ]
+    return [*changed, *BOOKKEEPING_SOURCES] if changed else []
+
+
+def not_downstream(manifest: Mapping[str, Any], sources: list[str]) -> list[str]:
+    """The models and seeds that read none of ``sources``, directly or through other models:
+    what a build may leave as the last build made it. A snapshot is thus processed the night it
+    arrives, and models that read only snapshots are not rebuilt on a night of attendance."""
+    todo = [uid for uid, s in manifest["sources"].items() if s["source_name"] == "raw" and s["name"] in sources]
+    reached: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        if uid not in reached:
+            reached.add(uid)
+            todo.extend(manifest["child_map"].get(uid, []))
+    return sorted(
+        node["name"]
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and uid not in reached
+    )
+
+
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, left_out: list[str] | None) -> None:
+    """After a successful build: how far into the landing it read, and what it left out."""
+    con.execute(BUILDS_DDL)
+    con.execute(
+        """
+        insert into raw.dbt_builds
+        select now(), ?, (select max(loaded_at) from raw.load_files), (select max(changed_at) from raw.load_changes), ?
+        """,
+        [fingerprint, " ".join(left_out or []) or "nothing"],
+    )
+
+
+def _standing(context: dg.AssetExecutionContext, produced: set[str]) -> Iterator[dg.Output]:
+    """Outputs for the models this run leaves as the last build made them (nothing upstream of
+    them changed), dependencies first, as Dagster wants a multi-asset's outputs."""
+    deps = {spec.key: {d.asset_key for d in spec.deps} for spec in context.assets_def.specs}
+    done: set[dg.AssetKey] = set()
+
+    def visit(key: dg.AssetKey) -> Iterator[dg.Output]:
+        if key in done or key not in context.selected_asset_keys:
+            return
+        done.add(key)
+        for dep in sorted(deps.get(key, ()), key=lambda k: k.to_user_string()):
+            yield from visit(dep)
+        name = context.assets_def.get_output_name_for_asset_key(key)
+        if name not in produced:
+            yield dg.Output(
+                None, output_name=name, metadata={"rebuilt": False, "why": "上游数据自上次构建以来没有变化"}
+            )
+
+    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        yield from visit(key)
+
+
+def _standing_checks(context: dg.AssetExecutionContext, produced: set[dg.AssetCheckKey]) -> Iterator:
+    """The left-out models' tests keep the result of the build that made their tables."""
+    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
+        if key not in produced:
+            yield dg.AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=True,
+                description="未重跑：上游数据自上次构建以来没有变化，表与上次构建时相同（当时已通过）",
+                metadata={"evaluated": False},
+            )
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=KcbxTranslator())
     def kcbx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # The dbt profile reads the build warehouse path from this variable.
         os.environ["KCBX_BUILD_DB"] = warehouse.build_db
+        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir))
         with warehouse.build_connection() as con:
             reason = full_refresh_needed(con, warehouse.full_refresh)
+            changed = None if reason else changed_sources(con, fingerprint)
         args = ["build"]
+        left_out: list[str] | None = None
         if reason:
             context.log.info(f"dbt build --full-refresh: {reason}")
             args.append("--full-refresh")
-        yield from dbt.cli(args, context=context, target_path=RUN_TARGET).stream()
-        if reason:
-            with warehouse.build_connection() as con:
+        elif changed is None:
+            context.log.info("dbt build: every model (the first build, or the dbt project changed)")
+        elif changed:
+            left_out = not_downstream(json.loads(DBT_PROJECT.manifest_path.read_text()), changed)
+            context.log.info(f"dbt build: what reads {', '.join(changed)}; {len(left_out)} models and seeds stand as built")
+            args += ["--exclude", " ".join(left_out)] if left_out else []
+        else:
+            context.log.info("dbt build: nothing landed since the last build, every model stands")
+        checks: set[dg.AssetCheckKey] = set()
+        if changed != []:
+            # the models left out are upstream-closed: their outputs go first
+            rebuilt = {
+                context.assets_def.get_output_name_for_asset_key(key)
+                for key in context.selected_asset_keys
+                if key.path[-1] not in (left_out or [])
+            }
+            yield from _standing(context, rebuilt)
+            for event in dbt.cli(args, context=context, target_path=RUN_TARGET).stream():
+                if isinstance(event, dg.AssetCheckResult):
+                    checks.add(dg.AssetCheckKey(event.asset_key, event.check_name))
+                yield event
+        else:
+            yield from _standing(context, set())
+        yield from _standing_checks(context, checks)
+        with warehouse.build_connection() as con:
+            if reason:
                 con.execute("update raw.load_changes set rebuilt = true where not rebuilt")
+            record_build(con, fingerprint, left_out)
 
     return kcbx_dbt_models

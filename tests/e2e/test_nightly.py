@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import BIN, REPO, County, mart_digest, pipeline_env, run_pipeline
@@ -42,6 +43,25 @@ def test_a_full_rebuild_gives_the_same_marts_as_the_nightly_increments(small_cou
         nightly
     )
     assert mart_digest(Path(env["KCBX_WAREHOUSE"])) == nightly
+
+
+def test_a_night_of_attendance_alone_leaves_the_snapshot_models_standing(small_county):
+    con = duckdb.connect(small_county.env["KCBX_BUILD_DB"], read_only=True)
+    builds = [r[0] for r in con.execute("select left_out from raw.dbt_builds order by built_at").fetchall()]
+    con.close()
+    assert builds[0] == "nothing", "the first night builds every model"
+    left_out = set(builds[-1].split())
+    assert {"stg_household", "int_household_members", "int_student_status", "int_student_identity"} <= left_out
+    assert not {"int_attendance_daily", "int_enrolled_days", "int_cases_unexcused", "dropout_watch"} & left_out
+
+
+def test_a_night_with_no_new_file_builds_nothing_and_publishes_the_same(small_county, tmp_path):
+    env = _copy_of(small_county, tmp_path)
+    result = run_pipeline(env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "dbt build: nothing landed since the last build, every model stands" in output
+    assert mart_digest(Path(env["KCBX_WAREHOUSE"])) == mart_digest(small_county.warehouse)
 
 
 def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeypatch):

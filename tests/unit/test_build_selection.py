@@ -1,0 +1,85 @@
+"""Which models a night's dbt build selects: everything on a first build or after the project
+changed, only what derives from the extracts that landed since the last build otherwise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.assets.dbt import changed_sources, not_downstream, project_fingerprint, record_build
+from dagster_project.ingest.landing import BOOKKEEPING_DDL
+
+
+def _land(con: duckdb.DuckDBPyConnection, extract: str, source_file: str, at: datetime) -> None:
+    con.execute(
+        "insert into raw.load_files (extract, source_file, loaded_at) values (?, ?, ?)", [extract, source_file, at]
+    )
+
+
+def test_selection_follows_what_landed_since_the_last_build():
+    con = duckdb.connect()
+    con.execute(BOOKKEEPING_DDL)
+    _land(con, "attendance", "attendance/考勤_202509.csv", datetime(2025, 10, 1, 2))
+    _land(con, "student_status", "student_status/学籍_20250915.csv", datetime(2025, 10, 1, 2))
+    assert changed_sources(con, "v1") is None, "no build yet: everything"
+    record_build(con, "v1", None)
+    assert changed_sources(con, "v1") == [], "nothing landed: nothing to build"
+    assert changed_sources(con, "v2") is None, "the project changed: everything"
+
+    _land(con, "attendance", "attendance/考勤_20251009.csv", datetime(2025, 10, 10, 2))
+    assert changed_sources(con, "v1") == ["attendance", "load_files", "load_file_columns", "load_quarantine"]
+    record_build(con, "v1", ["int_student_status"])
+    _land(con, "student_status", "student_status/学籍_20251015.csv", datetime(2025, 10, 16, 2))
+    _land(con, "attendance", "attendance/考勤_20251016.csv", datetime(2025, 10, 16, 2))
+    assert changed_sources(con, "v1")[:2] == ["attendance", "student_status"]
+    assert con.execute("select left_out from raw.dbt_builds order by built_at").fetchall() == [
+        ("nothing",),
+        ("int_student_status",),
+    ]
+
+
+def test_models_not_downstream_of_the_changed_sources_are_left_out():
+    def node(kind: str, name: str) -> tuple[str, dict]:
+        return f"{kind}.kcbx.{name}", {"resource_type": kind, "name": name}
+
+    manifest = {
+        "sources": {
+            f"source.kcbx.raw.{n}": {"source_name": "raw", "name": n} for n in ("attendance", "student_status")
+        },
+        "nodes": dict(
+            [
+                node("model", "stg_attendance"),
+                node("model", "stg_student_status"),
+                node("model", "int_enrolled_days"),
+                node("model", "int_student_identity"),
+                node("seed", "grade_values"),
+                node("test", "not_null_stg_attendance_student_no"),
+            ]
+        ),
+        "child_map": {
+            "source.kcbx.raw.attendance": ["model.kcbx.stg_attendance"],
+            "source.kcbx.raw.student_status": ["model.kcbx.stg_student_status"],
+            "model.kcbx.stg_attendance": [
+                "model.kcbx.int_enrolled_days",
+                "test.kcbx.not_null_stg_attendance_student_no",
+            ],
+            "model.kcbx.stg_student_status": ["model.kcbx.int_enrolled_days", "model.kcbx.int_student_identity"],
+        },
+    }
+    assert not_downstream(manifest, ["attendance"]) == ["grade_values", "int_student_identity", "stg_student_status"]
+    assert not_downstream(manifest, ["student_status"]) == ["grade_values", "stg_attendance"]
+
+
+def test_the_fingerprint_follows_the_project_files(tmp_path: Path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    model = tmp_path / "models" / "m.sql"
+    model.write_text("select 1")
+    before = project_fingerprint(tmp_path)
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "manifest.json").write_text("{}")
+    assert project_fingerprint(tmp_path) == before, "build output is not the project"
+    model.write_text("select 2")
+    assert project_fingerprint(tmp_path) != before
