@@ -298,7 +298,9 @@ def _schools(people: pd.DataFrame, towns: pd.DataFrame, county: str, y1: int, rn
         people.loc[idx, "primary_school"] = base + rng.integers(0, n_primary, len(idx))
         people.loc[idx, "junior_school"] = base + n_primary + rng.integers(0, n_junior, len(idx))
     schools = pd.DataFrame(rows, columns=["name", "stage", "town_code", "urban_rural"])
-    schools["code"] = [f"2{county[:2]}{county[2:]}{i + 1:03d}" for i in range(len(schools))]
+    # 学校标识码: ten digits, a leading digit, the county's code and a three-digit number; a county
+    # with more than 999 schools (the million-student benchmark) moves on to the next leading digit
+    schools["code"] = [f"{2 + i // 999}{county}{i % 999 + 1:03d}" for i in range(len(schools))]
     schools["name"] = _COUNTY_NAMES.get(county, "") + schools["name"]
     return schools
 
