@@ -364,15 +364,22 @@ def _plant(world: World, rng, y1: int) -> None:
     record(picked, "id_by_name")
     picked = _take(enrolled_reg, used, count, rng)
     _drop_id_from_status(p, picked)
+    taken = set(p["id_number"])
     for i in picked:
         same = enrolled_reg[(p["cohort"].to_numpy()[enrolled_reg] == p.at[i, "cohort"])]
         twin = int(_take(same, used, 1, rng)[0])
         for column in ("name", "male", "birth"):
             p.at[twin, column] = p.at[i, column]
-        seq = np.array([999 if p.at[i, "male"] else 998])
-        new_id = idnumber.build_ids(
-            np.array([p.at[twin, "id_number"][:6]]), np.array([p.at[i, "birth"]], dtype="datetime64[D]"), seq
-        )[0]
+        # the highest free sequence number of the sex (a large county has twins sharing a birth date)
+        for seq in range(999 if p.at[i, "male"] else 998, 0, -2):
+            new_id = idnumber.build_ids(
+                np.array([p.at[twin, "id_number"][:6]]),
+                np.array([p.at[i, "birth"]], dtype="datetime64[D]"),
+                np.array([seq]),
+            )[0]
+            if new_id not in taken:
+                break
+        taken.add(new_id)
         p.loc[twin, ["id_number", "status_id", "student_no"]] = [new_id, new_id, "G" + new_id]
     record(picked, "id_ambiguous")
     # In status, but the school's attendance roster stopped listing them.
