@@ -57,18 +57,50 @@ candidates as (
 
 ),
 
+repeated as (
+
+    -- the few keys with more than one record (a re-delivered day, or a row twice in a file)
+    select
+        student_no,
+        attendance_date
+    from candidates
+    group by student_no, attendance_date
+    having count(*) > 1
+
+),
+
+single as (
+
+    select candidates.*
+    from candidates
+    left join repeated
+        on
+            candidates.student_no = repeated.student_no
+            and candidates.attendance_date = repeated.attendance_date
+    where repeated.student_no is null
+
+),
+
 ranked as (
 
+    -- only the repeated keys go through the (memory-hungry) window
     select
-        *,
+        candidates.*,
         row_number() over (
-            partition by student_no, attendance_date
-            order by source_file desc, source_row desc
+            partition by candidates.student_no, candidates.attendance_date
+            order by candidates.source_file desc, candidates.source_row desc
         ) as delivery_rank
     from candidates
+    inner join repeated
+        on
+            candidates.student_no = repeated.student_no
+            and candidates.attendance_date = repeated.attendance_date
 
 )
 
+select {{ columns | join(', ') }}
+from single
+union all
 select {{ columns | join(', ') }}
 from ranked
 where delivery_rank = 1
