@@ -183,7 +183,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             context.log.info("dbt build: every model (the first build, or the dbt project changed)")
         elif changed:
             left_out = not_downstream(json.loads(DBT_PROJECT.manifest_path.read_text()), changed)
-            context.log.info(f"dbt build: what reads {', '.join(changed)}; {len(left_out)} models and seeds stand as built")
+            context.log.info(
+                f"dbt build: what reads {', '.join(changed)}; {len(left_out)} models and seeds stand as built"
+            )
             args += ["--exclude", " ".join(left_out)] if left_out else []
         else:
             context.log.info("dbt build: nothing landed since the last build, every model stands")
