@@ -6,6 +6,12 @@ again; a new file is appended; a file replaced under the same name, or removed, 
 replaced or deleted (and ``raw.load_changes`` records that, so that dbt rebuilds what derives
 from it in full). Loading the same files again changes nothing.
 
+Every landed file gets a delivery sequence number (``delivery_seq`` in ``raw.load_files``,
+``_delivery_seq`` on its rows): higher means delivered later, whatever the file names, so that a
+later delivery can correct an earlier one. Files landing in the same run are numbered in the
+order they were written (modification time, then name); a file reloaded unchanged by a full
+rebuild keeps its number.
+
 Bookkeeping goes to ``raw.load_files`` (one row per file; ``accepted`` once a run that
 validated it published), ``raw.load_file_columns`` (header mapping) and ``raw.load_quarantine``
 (rows that could not be parsed: file, row, column, value, reason).
@@ -47,6 +53,7 @@ create table if not exists raw.load_changes (
 alter table raw.load_files add column if not exists file_size bigint;
 alter table raw.load_files add column if not exists file_mtime_ns bigint;
 alter table raw.load_files add column if not exists accepted boolean;
+alter table raw.load_files add column if not exists delivery_seq bigint;
 """
 
 
@@ -113,10 +120,39 @@ def _raw_ddl(spec: ExtractSpec) -> list[str]:
     cols = ", ".join(f"{quote_ident(h)} varchar" for h in spec.headers)
     return [
         f"create table if not exists raw.{spec.name} ({cols}, _extra varchar, _source_file varchar, "
-        "_row_number bigint, _file_hash varchar, _snapshot_date date, _loaded_at timestamp)",
+        "_row_number bigint, _file_hash varchar, _snapshot_date date, _loaded_at timestamp, _delivery_seq bigint)",
+        f"alter table raw.{spec.name} add column if not exists _delivery_seq bigint",
         # a header added to the alias seed later
         *(f"alter table raw.{spec.name} add column if not exists {quote_ident(h)} varchar" for h in spec.headers),
     ]
+
+
+def _number_earlier_deliveries(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
+    """Files landed before delivery numbers existed get them now, in landing order."""
+    if not con.execute(
+        "select count(*) from raw.load_files where extract = ? and delivery_seq is null", [spec.name]
+    ).fetchone()[0]:
+        return
+    con.execute(
+        """
+        update raw.load_files as files set delivery_seq = numbered.seq
+        from (
+            select source_file,
+                (select coalesce(max(delivery_seq), 0) from raw.load_files)
+                + row_number() over (order by loaded_at, file_mtime_ns, source_file) as seq
+            from raw.load_files where extract = ? and delivery_seq is null
+        ) as numbered
+        where files.extract = ? and files.source_file = numbered.source_file
+        """,
+        [spec.name, spec.name],
+    )
+    for ddl in _raw_ddl(spec):
+        con.execute(ddl)
+    con.execute(
+        f"update raw.{spec.name} as r set _delivery_seq = files.delivery_seq from raw.load_files as files "
+        "where files.extract = ? and files.source_file = r._source_file and r._delivery_seq is null",
+        [spec.name],
+    )
 
 
 def land_extract(
@@ -148,6 +184,14 @@ def land_extract(
             ).fetchall()
         }
     )
+    # a full rebuild renumbers only what changed: an unchanged file keeps its delivery number
+    previous_seq = dict(
+        con.execute(
+            "select source_file || '|' || file_hash, delivery_seq from raw.load_files where extract = ?", [spec.name]
+        ).fetchall()
+    )
+    _number_earlier_deliveries(con, spec)
+    next_seq = con.execute("select coalesce(max(delivery_seq), 0) + 1 from raw.load_files").fetchone()[0]
     loaded_hashes = {v.file_hash for v in loaded.values()}
     latest_loaded = max((v.snapshot_date for v in loaded.values() if v.snapshot_date), default=None)
     present = {str(p.relative_to(raw_dir)) for p in files}
@@ -173,6 +217,7 @@ def land_extract(
         parsed.append((rel, p, snap, st))
         log(f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, header on row {p.header_row})")
 
+    parsed.sort(key=lambda item: (item[3].st_mtime_ns, item[0]))
     replaced = [rel for rel, _, _, _ in parsed if rel in loaded]
     con.execute("begin transaction")
     try:
@@ -197,14 +242,17 @@ def land_extract(
             )
         rows = quarantined = 0
         for rel, p, snap, st in parsed:
+            seq = previous_seq.get(f"{rel}|{p.sha256}") if full else None
+            if seq is None:
+                seq, next_seq = next_seq, next_seq + 1
             con.register("batch", p.table)
             present_headers = [h for h in spec.headers if h in p.table.column_names]
             select = ", ".join(quote_ident(h) for h in present_headers)
             con.execute(
                 f"insert into raw.{spec.name} ({select}{', ' if select else ''}_row_number, _extra, "
-                "_source_file, _file_hash, _snapshot_date, _loaded_at) "
-                f"select {select}{', ' if select else ''}_row_number, _extra, ?, ?, ?, ? from batch",
-                [rel, p.sha256, snap, loaded_at],
+                "_source_file, _file_hash, _snapshot_date, _loaded_at, _delivery_seq) "
+                f"select {select}{', ' if select else ''}_row_number, _extra, ?, ?, ?, ?, ? from batch",
+                [rel, p.sha256, snap, loaded_at, seq],
             )
             con.unregister("batch")
             con.executemany(
@@ -221,8 +269,8 @@ def land_extract(
                 )
             con.execute(
                 "insert into raw.load_files (extract, source_file, file_hash, encoding, header_row, snapshot_date, "
-                "rows_loaded, rows_quarantined, loaded_at, file_size, file_mtime_ns, accepted) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+                "rows_loaded, rows_quarantined, loaded_at, file_size, file_mtime_ns, accepted, delivery_seq) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)",
                 [
                     spec.name,
                     rel,
@@ -235,6 +283,7 @@ def land_extract(
                     loaded_at,
                     st.st_size,
                     st.st_mtime_ns,
+                    seq,
                 ],
             )
             rows += p.table.num_rows

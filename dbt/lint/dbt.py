@@ -15,3 +15,7 @@ def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None)
 
 def datediff(first_date, second_date, datepart):
     return f"date_diff('{datepart}', {first_date}, {second_date})"
+
+
+def date_spine(datepart, start_date, end_date):
+    return f"select unnest(generate_series({start_date}, {end_date}, interval 1 {datepart})) as date_{datepart}"

@@ -41,3 +41,16 @@
         end
     ) as date)
 {%- endmacro %}
+
+{#- ISO day of the week: 1 = Monday … 7 = Sunday. -#}
+{% macro day_of_week_iso(expr) -%}
+    {{ return(adapter.dispatch('day_of_week_iso', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__day_of_week_iso(expr) -%}
+    (weekday({{ expr }}) + 1)
+{%- endmacro %}
+
+{% macro duckdb__day_of_week_iso(expr) -%}
+    isodow({{ expr }})
+{%- endmacro %}
