@@ -13,7 +13,7 @@ PORT ?= 8501
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild sql dashboard bench-pages demo dev lint browser test bench clean
+.PHONY: help setup sample manifest pipeline rebuild forget accept sql dashboard bench-pages demo dev lint browser test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -48,6 +48,12 @@ rebuild: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## reload every file and 
 	@echo "== rebuild: dagster job kcbx_nightly with KCBX_FULL_REFRESH=1 (every file, every model)"
 	KCBX_FULL_REFRESH=1 $(RUN_JOB)
 	@$(PY) -m dagster_project.summary
+
+forget: setup  ## delete the rows of a loaded file that is gone from the raw folder: make forget FILE=attendance/考勤_202512.csv
+	@$(PY) -m dagster_project.ingest.decisions forget "$(FILE)"
+
+accept: setup  ## load a delivery known to be much smaller than the one before: make accept FILE=student_status/学籍_20260215.csv
+	@$(PY) -m dagster_project.ingest.decisions accept "$(FILE)"
 
 sql: setup  ## open the published warehouse read-only in the DuckDB shell
 	@# the duckdb-cli wheel carries the official 1.4.4 binary, installed without its executable bit

@@ -17,7 +17,9 @@ class Settings:
     docs_dir: Path  # KCBX_DOCS_DIR: Great Expectations Data Docs, one folder per run
     alerts_file: Path  # KCBX_ALERTS_FILE: failed runs are recorded here, one JSON line each
     alert_webhook: str | None  # KCBX_ALERT_WEBHOOK: optional URL that failed runs are POSTed to
-    sensor_settle_seconds: int  # KCBX_SENSOR_SETTLE_SECONDS: files younger than this may still be copying
+    settle_seconds: int  # KCBX_SETTLE_SECONDS: a file changed more recently may still be copying (sensor and run)
+    settle_max_wait_seconds: int  # KCBX_SETTLE_MAX_WAIT_SECONDS: a run waits this long for a file to settle
+    shrink_tolerance: float  # KCBX_SHRINK_TOLERANCE: a delivery this much smaller than its predecessor is refused
     full_refresh: bool  # KCBX_FULL_REFRESH=1: reload every file and rebuild every model (`make rebuild`)
     memory_limit: str  # KCBX_DUCKDB_MEMORY_LIMIT: DuckDB's memory in the run (dbt's profile reads it too)
     dbt_project_dir: Path
@@ -32,7 +34,9 @@ class Settings:
             docs_dir=Path(os.environ.get("KCBX_DOCS_DIR", data / "docs")).resolve(),
             alerts_file=Path(os.environ.get("KCBX_ALERTS_FILE", data / "alerts.jsonl")).resolve(),
             alert_webhook=os.environ.get("KCBX_ALERT_WEBHOOK") or None,
-            sensor_settle_seconds=int(os.environ.get("KCBX_SENSOR_SETTLE_SECONDS", "60")),
+            settle_seconds=int(os.environ.get("KCBX_SETTLE_SECONDS", "60")),
+            settle_max_wait_seconds=int(os.environ.get("KCBX_SETTLE_MAX_WAIT_SECONDS", "600")),
+            shrink_tolerance=float(os.environ.get("KCBX_SHRINK_TOLERANCE", "0.2")),
             full_refresh=os.environ.get("KCBX_FULL_REFRESH") == "1",
             memory_limit=os.environ.get("KCBX_DUCKDB_MEMORY_LIMIT", "12GB"),
             dbt_project_dir=REPO_ROOT / "dbt",

@@ -4,10 +4,18 @@ Readers (dashboards, analysts) only ever open the published file, read-only and 
 run writes a separate build file, so no reader can block it; the published file is replaced by
 ``os.replace`` (atomic on POSIX), so a reader sees either the old or the new warehouse, never
 a half-written one. A failed or killed run never reaches this step and leaves it as it was.
+
+Exactly once: the run's row in ``meta.publish_log`` and the files' ``accepted`` marks are written
+into the copy before it replaces the published file (one atomic step for readers), and into the
+build warehouse only after the replace. A publish that fails (disk full, read-only folder) or is
+killed therefore records nothing; its temporary copy is removed at once or by the next run. If a
+run is killed between the replace and recording it in the build, the next publish takes the
+record over from the published file, so no publish is lost from the log either.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -17,7 +25,10 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.failures import AGAIN, storage_message
+
 REQUIRED_MARTS = ("out_of_school", "dropout_watch", "ledger_age_eligible", "monthly_report")
+SPACE_MARGIN = 1.05  # the copy needs the build's size, and a little for the log row
 
 _LOG_DDL = """
 create schema if not exists meta;
@@ -32,6 +43,11 @@ create table if not exists meta.check_results (
 );
 comment on table meta.check_results is '每次发布的每个数据质量检查套件一行：期望数、严重失败数、警告数（详见 Data Docs）';
 """
+_LOG_COLUMNS = "run_id, published_at, as_of_date, out_of_school, dropout_watch, data_docs"
+
+
+class PublishError(Exception):
+    """Publishing failed; the published warehouse is as it was. The message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +59,101 @@ class Published:
     size_bytes: int
 
 
+@dataclass(frozen=True)
+class _Record:
+    log: list  # the publish_log row
+    checks: list[list]  # meta.check_results rows
+
+
 def check_results(data_docs: Path) -> dict[str, dict[str, int]]:
     """The run's suite outcomes, as the checks recorded them beside the Data Docs (suite → counts)."""
     index = data_docs / "index.json"
     return json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
 
 
+def temporary_copy(target: Path, run_id: str) -> Path:
+    return target.with_name(f".{target.name}.{run_id}.tmp")
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Temporary copies a failed or killed publish left beside the published file (one run
+    writes at a time, under the build lock, so none of them is in use)."""
+    if not target.parent.is_dir():
+        return []
+    gone = []
+    for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.wal"):
+        for path in target.parent.glob(pattern):
+            path.unlink(missing_ok=True)
+            gone.append(path)
+    return gone
+
+
+def _record(con: duckdb.DuckDBPyConnection, record: _Record) -> None:
+    """The publish in the log, and every file validated so far marked accepted: later runs
+    validate only newer files."""
+    con.execute(_LOG_DDL)
+    con.execute("begin transaction")
+    con.execute(f"insert into meta.publish_log ({_LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?)", record.log)
+    if record.checks:
+        con.executemany("insert into meta.check_results values (?, ?, ?, ?, ?)", record.checks)
+    con.execute("update raw.load_files set accepted = true where not coalesce(accepted, false)")
+    con.execute("commit")
+    con.execute("checkpoint")
+
+
+def _take_over_published_records(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Publishes the build does not know of (a run killed right after its replace): their log
+    rows and accepted marks come from the published file."""
+    if not target.exists():
+        return
+    try:
+        published = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return  # not a warehouse we can read: it is replaced below in any case
+    try:
+        if not published.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'publish_log'"
+        ).fetchone()[0]:
+            return
+        logs = published.execute(f"select {_LOG_COLUMNS} from meta.publish_log").fetchall()
+        checks = published.execute("select * from meta.check_results").fetchall()
+        accepted = published.execute("select source_file, file_hash from raw.load_files where accepted").fetchall()
+    finally:
+        published.close()
+    known = {r[0] for r in con.execute("select run_id from meta.publish_log").fetchall()}
+    missing = [row for row in logs if row[0] not in known]
+    if not missing:
+        return
+    runs = {row[0] for row in missing}
+    con.execute("begin transaction")
+    con.executemany(f"insert into meta.publish_log ({_LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?)", missing)
+    rows = [list(c) for c in checks if c[0] in runs]
+    if rows:
+        con.executemany("insert into meta.check_results values (?, ?, ?, ?, ?)", rows)
+    if accepted:
+        con.executemany(
+            "update raw.load_files set accepted = true where source_file = ? and file_hash = ?",
+            [list(a) for a in accepted],
+        )
+    con.execute("commit")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _failed(error: BaseException, folder: Path) -> PublishError:
+    known = storage_message(error, path=folder, settings={"KCBX_WAREHOUSE": folder})
+    reason = known or f"{type(error).__name__}: {error}。请检查发布目录 {folder}，{AGAIN}"
+    return PublishError(f"发布失败，已发布的仓库保持不变：{reason}")
+
+
 def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Published:
+    remove_leftovers(target)
     con = duckdb.connect(str(build_db))
     try:
         present = {
@@ -60,32 +164,55 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
         }
         missing = [m for m in REQUIRED_MARTS if m not in present]
         if missing:
-            raise RuntimeError(f"build warehouse {build_db} lacks marts {missing}: run the whole job, not a part")
+            raise PublishError(
+                f"构建库 {build_db} 缺少数据集市 {'、'.join(missing)}，不能发布：请运行整个夜间作业（make pipeline），不要只运行其中一部分"
+            )
         as_of = con.execute("select max(as_of_date) from marts.ledger_age_eligible").fetchone()[0]
         n_oos = con.execute("select count(*) from marts.out_of_school").fetchone()[0]
         n_watch = con.execute("select count(*) from marts.dropout_watch").fetchone()[0]
         con.execute(_LOG_DDL)
-        con.execute(
-            "insert into meta.publish_log (run_id, published_at, as_of_date, out_of_school, dropout_watch, data_docs) "
-            "values (?, ?, ?, ?, ?, ?)",
-            [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
-        )
-        for suite, result in check_results(data_docs).items():
-            con.execute(
-                "insert into meta.check_results values (?, ?, ?, ?, ?)",
-                [run_id, suite, result["expectations"], result["critical"], result["warning"]],
-            )
-        # every file this run validated has now passed: later runs validate only newer files
-        con.execute("update raw.load_files set accepted = true where not coalesce(accepted, false)")
+        _take_over_published_records(con, target)
         con.execute("checkpoint")
     finally:
         con.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{run_id}.tmp")
-    shutil.copyfile(build_db, tmp)
-    with tmp.open("rb") as f:
-        os.fsync(f.fileno())
-    # Verify the copy opens before it becomes visible.
-    duckdb.connect(str(tmp), read_only=True).close()
-    os.replace(tmp, target)
+    record = _Record(
+        [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
+        [[run_id, s, r["expectations"], r["critical"], r["warning"]] for s, r in check_results(data_docs).items()],
+    )
+    folder = target.parent
+    tmp = temporary_copy(target, run_id)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        needed = build_db.stat().st_size * SPACE_MARGIN
+        if shutil.disk_usage(folder).free < needed:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+        shutil.copyfile(build_db, tmp)
+        copy = duckdb.connect(str(tmp))
+        try:
+            _record(copy, record)
+        finally:
+            copy.close()
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        # the copy opens, and holds this run's record, before it becomes visible
+        check = duckdb.connect(str(tmp), read_only=True)
+        try:
+            logged = check.execute("select count(*) from meta.publish_log where run_id = ?", [run_id]).fetchone()[0]
+        finally:
+            check.close()
+        if logged != 1:
+            raise PublishError(f"发布失败，已发布的仓库保持不变：临时副本 {tmp} 中没有本次运行的发布记录。{AGAIN}")
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except (OSError, duckdb.Error) as e:
+        remove_leftovers(target)
+        raise _failed(e, folder) from e
+    except BaseException:
+        remove_leftovers(target)
+        raise
+    con = duckdb.connect(str(build_db))
+    try:
+        _record(con, record)
+    finally:
+        con.close()
     return Published(target, str(as_of), n_oos, n_watch, target.stat().st_size)

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import fcntl
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from dagster_project.config import Settings
+from dagster_project.failures import lock_message, storage_message
+from dagster_project.ingest.delivery import DeliveryRules
+from dagster_project.ingest.readers import IngestError
+from dagster_project.publish import PublishError, remove_leftovers
+
+
+class BuildBusy(Exception):
+    """Another run (or `make forget`) holds the build warehouse."""
+
+
+@contextmanager
+def build_lock(build_db: Path) -> Iterator[None]:
+    """Two writers never touch the build warehouse at once, however they were started (the run
+    queue only orders runs it launched itself; `make forget` and `make accept` take it too)."""
+    lock_path = build_db.with_name(build_db.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(
+                f"另一个运行正在写入构建库 {build_db}（锁文件 {lock_path}）。请等它结束后再运行；两个运行不会同时写入。"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -21,6 +49,9 @@ class WarehouseResource(dg.ConfigurableResource):
     docs_dir: str
     full_refresh: bool = False  # reload every file and rebuild every model (KCBX_FULL_REFRESH=1)
     memory_limit: str = "12GB"  # DuckDB's memory; beyond it, work spills to disk
+    settle_seconds: float = 60  # a file changed more recently may still be copying: wait for it
+    settle_max_wait_seconds: float = 600  # ... but no longer than this, then refuse it
+    shrink_tolerance: float = 0.2  # a delivery this much smaller than its predecessor is refused
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -31,32 +62,57 @@ class WarehouseResource(dg.ConfigurableResource):
             docs_dir=str(settings.docs_dir),
             full_refresh=settings.full_refresh,
             memory_limit=settings.memory_limit,
+            settle_seconds=settings.settle_seconds,
+            settle_max_wait_seconds=settings.settle_max_wait_seconds,
+            shrink_tolerance=settings.shrink_tolerance,
         )
+
+    @property
+    def rules(self) -> DeliveryRules:
+        return DeliveryRules(self.settle_seconds, self.settle_max_wait_seconds, self.shrink_tolerance)
+
+    @property
+    def settings(self) -> dict[str, Path]:
+        """The configured paths by the variable that sets each (named in messages)."""
+        return {
+            "KCBX_BUILD_DB": Path(self.build_db),
+            "KCBX_WAREHOUSE": Path(self.warehouse),
+            "KCBX_DOCS_DIR": Path(self.docs_dir),
+        }
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        """Hold the build lock for the whole run: two runs never write the build warehouse at
-        once, however they were started (the run queue only orders runs it launched itself)."""
-        lock_path = Path(self.build_db).with_name(Path(self.build_db).name + ".lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with lock_path.open("a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise dg.Failure(
-                    description=f"另一个运行正在写入构建库 {self.build_db}（锁文件 {lock_path}）。"
-                    "请等它结束后再运行；两个运行不会同时写入。"
-                ) from None
-            try:
-                yield self
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        """Hold the build lock for the whole run; a publish that a killed run left half-copied
+        is cleaned away first."""
+        with ExitStack() as held:
+            with self.explained():
+                try:
+                    held.enter_context(build_lock(Path(self.build_db)))
+                except BuildBusy as e:
+                    raise dg.Failure(description=str(e)) from None
+                remove_leftovers(Path(self.warehouse))
+            yield self
+
+    @contextmanager
+    def explained(self) -> Iterator[None]:
+        """Known failures as messages saying what to do: a refused file, a full or read-only
+        disk, a build warehouse held by another process."""
+        try:
+            yield
+        except (IngestError, PublishError) as e:
+            raise dg.Failure(description=str(e)) from None
+        except (OSError, duckdb.Error) as e:
+            message = storage_message(e, settings=self.settings) or lock_message(e, Path(self.build_db))
+            if message is None:
+                raise
+            raise dg.Failure(description=message) from None
 
     @contextmanager
     def build_connection(self):
         """A write connection to the build warehouse, closed after use (DuckDB has one writer)."""
-        Path(self.build_db).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.build_db, config={"memory_limit": self.memory_limit})
+        with self.explained():
+            Path(self.build_db).parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(self.build_db, config={"memory_limit": self.memory_limit})
         try:
             yield con
         finally:

@@ -29,6 +29,7 @@ DEFAULT_WAREHOUSE = Path(__file__).resolve().parents[1] / "data" / "warehouse.du
 ID_COLUMNS = ("id_number", "child_key", "student_no")
 SMALL_COUNT = 5  # counts 1..4 are shown as 「<5」 on aggregate pages below the county role
 SUPPRESSED = "<5"
+REPLACED_RETRIES = 3  # reads retried when the published file is replaced while it is opened
 
 # Row-level marts carry township_code and school_code: a scope is two optional equalities.
 _ROW_SCOPE = "((? or township_code = ?) and (? or school_code = ?))"
@@ -79,6 +80,7 @@ def warehouse_path() -> Path:
 
 
 def warehouse_version(path: Path) -> tuple[int, int, int] | None:
+    """The published file's identity (inode, modification time, size); None when there is none."""
     try:
         s = path.stat()
     except FileNotFoundError:
@@ -92,9 +94,33 @@ def mask_id(value: object) -> object:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+class _Replaced(Exception):
+    """The published file was replaced between reading its version and opening it."""
+
+
+def _open(path: str, version: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+    """A connection reading exactly the file of ``version``. DuckDB keeps one database instance
+    per path in a process and hands it to every later connect of that path, even after the file
+    was replaced: the file is therefore attached to a fresh in-memory database instead, which
+    opens whatever the path names now. Raises _Replaced when that is no longer ``version``."""
+    con = duckdb.connect(":memory:", config={"python_enable_replacements": False})
+    try:
+        # ATTACH takes no bound parameters; the path is our own setting, quoted as a literal
+        con.execute("attach '" + path.replace("'", "''") + "' as warehouse (read_only)")
+        con.execute("use warehouse")
+        if warehouse_version(Path(path)) != version:
+            raise _Replaced(path)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(path: str, version: tuple[int, int, int], scope: Scope, sql: str, params: tuple) -> pd.DataFrame:
-    con = duckdb.connect(path, read_only=True, config={"python_enable_replacements": False})
+    """Cached under the version of the file actually read: a read that finds another file
+    raises instead of returning (and st.cache_data keeps nothing for it)."""
+    con = _open(path, version)
     try:
         df = con.execute(sql, list(params)).df()
     finally:
@@ -109,10 +135,15 @@ def _cached_query(path: str, version: tuple[int, int, int], scope: Scope, sql: s
 def query(scope: Scope, sql: str, params: tuple = ()) -> pd.DataFrame:
     """Run a SELECT with bound parameters on the published warehouse, cached per file version and scope."""
     path = warehouse_path()
-    version = warehouse_version(path)
-    if version is None:
-        raise FileNotFoundError(path)
-    return _cached_query(str(path), version, scope, sql, params)
+    for _ in range(REPLACED_RETRIES):
+        version = warehouse_version(path)
+        if version is None:
+            raise FileNotFoundError(path)
+        try:
+            return _cached_query(str(path), version, scope, sql, params)
+        except _Replaced:
+            continue  # published again meanwhile: read the newer file
+    raise RuntimeError(f"{path} 在读取时被连续替换了 {REPLACED_RETRIES} 次，请稍后刷新页面")
 
 
 def suppress(df: pd.DataFrame, scope: Scope, columns: list[str]) -> pd.DataFrame:

@@ -54,6 +54,8 @@ def pipeline_env(root: Path, raw: Path) -> dict[str, str]:
         KCBX_WAREHOUSE=str(root / "published" / "warehouse.duckdb"),
         KCBX_DOCS_DIR=str(root / "docs"),
         KCBX_ALERTS_FILE=str(root / "alerts.jsonl"),
+        # test files are written just before the run: nothing is still being copied
+        KCBX_SETTLE_SECONDS="0",
     )
     (root / "dagster_home").mkdir(parents=True, exist_ok=True)
     (root / "dagster_home" / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())

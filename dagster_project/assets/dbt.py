@@ -3,6 +3,8 @@
 import hashlib
 import json
 import os
+import signal
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,9 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.assets.dbt_failures import explain_dbt_failure
 from dagster_project.config import REPO_ROOT
+from dagster_project.failures import is_dbt_unique_id, stale_manifest_message
 from dagster_project.resources import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT / "dbt")
@@ -34,6 +38,7 @@ class KcbxTranslator(DagsterDbtTranslator):
 
 # One target folder for every run (dagster-dbt otherwise leaves a new one behind each night).
 RUN_TARGET = REPO_ROOT / "dbt" / "target" / "nightly"
+STOP_GRACE_SECONDS = 30  # how long a failed run's dbt gets to stop before it is told harder
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str | None:
@@ -165,6 +170,48 @@ def _standing_checks(context: dg.AssetExecutionContext, produced: set[dg.AssetCh
             )
 
 
+def stop(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+    """End a dbt process that is still running: it must not keep the build warehouse locked
+    after its run has failed. dbt is asked first (an interrupt lets it close its connection),
+    then told."""
+    for send in (lambda: process.send_signal(signal.SIGINT), process.terminate, process.kill):
+        if process.poll() is not None:
+            return
+        send()
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]
+) -> Iterator:
+    """``dbt <args>``'s events; a failure ends as one message naming what failed and where
+    (see dbt_failures.py), and the dbt process never outlives the step."""
+    results = RUN_TARGET / "run_results.json"
+    results.unlink(missing_ok=True)  # what dbt writes now is this build's
+    invocation = dbt.cli(args, context=context, target_path=RUN_TARGET, raise_on_error=False)
+    try:
+        yield from invocation.stream()
+    except KeyError as e:
+        if is_dbt_unique_id(e.args[0] if e.args else None):
+            raise dg.Failure(description=stale_manifest_message(e.args[0])) from None
+        raise
+    finally:
+        stop(invocation.process)
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=explain_dbt_failure(
+                json.loads(results.read_text()) if results.exists() else None,
+                json.loads(DBT_PROJECT.manifest_path.read_text()),
+                Path(warehouse.build_db),
+                invocation._error_messages,
+                warehouse.settings,
+            )
+        )
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=KcbxTranslator())
     def kcbx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
@@ -198,7 +245,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 if key.path[-1] not in (left_out or [])
             }
             yield from _standing(context, rebuilt)
-            for event in dbt.cli(args, context=context, target_path=RUN_TARGET).stream():
+            for event in run_dbt(context, dbt, warehouse, args):
                 if isinstance(event, dg.AssetCheckResult):
                     checks.add(dg.AssetCheckKey(event.asset_key, event.check_name))
                 yield event

@@ -17,12 +17,13 @@ def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
         description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）。",
     )
     def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        result = publish(
-            Path(warehouse.build_db),
-            Path(warehouse.warehouse),
-            context.run_id,
-            Path(warehouse.docs_dir) / context.run_id,
-        )
+        with warehouse.explained():
+            result = publish(
+                Path(warehouse.build_db),
+                Path(warehouse.warehouse),
+                context.run_id,
+                Path(warehouse.docs_dir) / context.run_id,
+            )
         context.log.info(
             f"published {result.path} as of {result.as_of_date}: {result.out_of_school} out-of-school, "
             f"{result.dropout_watch} on the dropout watch"

@@ -7,7 +7,6 @@ import dagster as dg
 
 from dagster_project.config import Settings
 from dagster_project.ingest.landing import land_extract
-from dagster_project.ingest.readers import IngestError
 from dagster_project.ingest.specs import ExtractSpec, load_specs
 from dagster_project.resources import WarehouseResource
 
@@ -20,18 +19,16 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
         description=f"{spec.title}：新到或改动的{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间。",
     )
     def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.build_connection() as con:
-            try:
-                summary = land_extract(
-                    con,
-                    spec,
-                    Path(warehouse.raw_dir),
-                    datetime.now(),
-                    context.log.info,
-                    full=warehouse.full_refresh,
-                )
-            except IngestError as e:
-                raise dg.Failure(description=str(e)) from None
+        with warehouse.explained(), warehouse.build_connection() as con:
+            summary = land_extract(
+                con,
+                spec,
+                Path(warehouse.raw_dir),
+                datetime.now(),
+                context.log.info,
+                full=warehouse.full_refresh,
+                rules=warehouse.rules,
+            )
         context.log.info(summary.describe())
         return dg.MaterializeResult(
             metadata={
@@ -39,7 +36,7 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
                 "rows": summary.rows,
                 "rows_quarantined": summary.quarantined,
                 "files_unchanged": summary.unchanged,
-                "files_removed": dg.MetadataValue.json(summary.removed),
+                "blank_lines_skipped": summary.blank,
             }
         )
 

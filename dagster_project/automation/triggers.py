@@ -74,7 +74,7 @@ def new_files_decision(state: RawFolderState, cursor: str | None, now: float, se
 def new_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     settings = Settings.from_env()
     state = raw_folder_state(settings.raw_dir)
-    reason = new_files_decision(state, context.cursor, time.time(), settings.sensor_settle_seconds)
+    reason = new_files_decision(state, context.cursor, time.time(), settings.settle_seconds)
     if reason:
         return dg.SkipReason(reason)
     return dg.SensorResult(

@@ -19,7 +19,7 @@ import pandas as pd
 from dagster_project.checks import frames
 from dagster_project.checks.gx_suites import Outcome, load_suite_spec, validate_frame
 from dagster_project.config import REPO_ROOT
-from dagster_project.ingest.landing import quote_ident
+from dagster_project.ingest.specs import quote_ident
 from dagster_project.resources import WarehouseResource
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -136,6 +136,17 @@ def _batch_index(suite: str, pages: list[tuple[str, Outcome, int]]) -> str:
 
 
 def run_suite(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    suite: str,
+    batches: Batches,
+    check_name: str,
+) -> dg.AssetCheckResult:
+    with warehouse.explained():
+        return _run_suite(context, warehouse, suite, batches, check_name)
+
+
+def _run_suite(
     context: dg.AssetCheckExecutionContext,
     warehouse: WarehouseResource,
     suite: str,

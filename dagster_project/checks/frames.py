@@ -13,8 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dagster_project.ingest.landing import quote_ident
-from dagster_project.ingest.specs import EXTRACTS
+from dagster_project.ingest.specs import EXTRACTS, quote_ident
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")

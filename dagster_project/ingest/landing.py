@@ -1,10 +1,13 @@
 """Land the files of one extract into ``raw.<extract>`` of the build warehouse, with lineage.
 
-Loads are incremental and keep ``raw.<extract>`` equal to the folder's content: a file already
-loaded and unchanged (same name, size and modification time, or same content) is not read
-again; a new file is appended; a file replaced under the same name, or removed, has its rows
-replaced or deleted (and ``raw.load_changes`` records that, so that dbt rebuilds what derives
-from it in full). Loading the same files again changes nothing.
+Loads are incremental: a file already loaded and unchanged (same name, size and modification
+time, or same content) is not read again; a new file is appended; a file replaced under the same
+name has its rows replaced (and ``raw.load_changes`` records that, so that dbt rebuilds what
+derives from it in full). Loading the same files again changes nothing.
+
+Only a complete delivery lands (``delivery.py``): a file still being written is waited for, a
+file cut off or far smaller than its predecessor is refused, and a loaded file that disappears or
+becomes unreadable stops the run instead of losing its rows; ``make forget`` deletes them.
 
 Every landed file gets a delivery sequence number (``delivery_seq`` in ``raw.load_files``,
 ``_delivery_seq`` on its rows): higher means delivered later, whatever the file names, so that a
@@ -13,23 +16,27 @@ order they were written (modification time, then name); a file reloaded unchange
 rebuild keeps its number.
 
 Bookkeeping goes to ``raw.load_files`` (one row per file; ``accepted`` once a run that
-validated it published), ``raw.load_file_columns`` (header mapping) and ``raw.load_quarantine``
-(rows that could not be parsed: file, row, column, value, reason).
+validated it published; ``rows_blank``: lines without any value, skipped), ``raw.load_file_columns``
+(header mapping) and ``raw.load_quarantine`` (rows that could not be parsed: file, row, column,
+value, reason).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest import delivery
 from dagster_project.ingest.readers import IngestError, ParsedFile, read_file
-from dagster_project.ingest.specs import ExtractSpec
+from dagster_project.ingest.specs import ExtractSpec, quote_ident
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{8})(?!\d)")
 
@@ -54,6 +61,8 @@ alter table raw.load_files add column if not exists file_size bigint;
 alter table raw.load_files add column if not exists file_mtime_ns bigint;
 alter table raw.load_files add column if not exists accepted boolean;
 alter table raw.load_files add column if not exists delivery_seq bigint;
+alter table raw.load_files add column if not exists rows_blank bigint;
+alter table raw.load_changes add column if not exists file_hash varchar;
 """
 
 
@@ -64,13 +73,13 @@ class LandingSummary:
     rows: int
     quarantined: int
     unchanged: int = 0  # files already loaded, not read again
-    removed: list[str] = field(default_factory=list)  # files no longer in the folder: rows deleted
+    blank: int = 0  # lines without any value, skipped
 
     def describe(self) -> str:
-        removed = f", {len(self.removed)} removed" if self.removed else ""
+        blank = f", {self.blank:,} blank lines skipped" if self.blank else ""
         return (
             f"{self.extract}: {self.rows:,} rows from {len(self.files)} new or changed files "
-            f"({self.unchanged} unchanged{removed}), {self.quarantined} rows quarantined"
+            f"({self.unchanged} unchanged), {self.quarantined} rows quarantined{blank}"
         )
 
 
@@ -83,17 +92,8 @@ class _Loaded:
 
 
 def list_files(raw_dir: Path, spec: ExtractSpec) -> list[Path]:
-    folder = raw_dir / spec.folder
-    if not folder.is_dir():
-        return []
-    files = [
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith(("~$", "."))
-    ]
-    if spec.stems:
-        files = [p for p in files if p.name.lower().startswith(spec.stems)]
-    return sorted(files)
+    """The extract's files that can be read (see ``delivery.extract_entries`` for all of them)."""
+    return [p for p in delivery.extract_entries(raw_dir, spec) if p.is_file()]
 
 
 def snapshot_date(path: Path) -> date:
@@ -108,12 +108,6 @@ def snapshot_date(path: Path) -> date:
         "快照文件名中没有8位数字的截至日期",
         "请按「学籍_20251015.xlsx」的样式重命名文件后重新放入",
     )
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier from our own configuration (extract specs, suite files), never from
-    file content: DuckDB cannot bind identifiers as parameters."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _raw_ddl(spec: ExtractSpec) -> list[str]:
@@ -155,6 +149,24 @@ def _number_earlier_deliveries(con: duckdb.DuckDBPyConnection, spec: ExtractSpec
     )
 
 
+def _read_complete(
+    path: Path, spec: ExtractSpec, rules: delivery.DeliveryRules, log: Callable[[str], None]
+) -> tuple[ParsedFile, os.stat_result]:
+    """Read a file once it has settled, and again if it changed while it was read."""
+    deadline = time.time() + rules.max_wait_seconds
+    while True:
+        st = delivery.await_settled(path, rules, lambda m: log(f"{spec.name}: {m}"), deadline)
+        try:
+            p = read_file(path, spec)
+        except IngestError:
+            if delivery.changed_since(path, st):
+                continue  # cut off because it was still being written: wait for it
+            raise
+        if not delivery.changed_since(path, st):
+            return p, st
+        log(f"{spec.name}: {path.name} changed while it was read; reading it again once it settles")
+
+
 def land_extract(
     con: duckdb.DuckDBPyConnection,
     spec: ExtractSpec,
@@ -162,16 +174,33 @@ def land_extract(
     loaded_at: datetime,
     log: Callable[[str], None] = print,
     full: bool = False,
+    rules: delivery.DeliveryRules | None = None,
 ) -> LandingSummary:
     """Land new and changed files; with ``full``, drop what was loaded and read every file."""
-    files = list_files(raw_dir, spec)
+    rules = rules or delivery.DeliveryRules()
+    con.execute(BOOKKEEPING_DDL)
+    entries = {str(p.relative_to(raw_dir)): p for p in delivery.extract_entries(raw_dir, spec)}
+    broken = {rel: why for rel, p in entries.items() if (why := delivery.unreadable(p))}
+    files = [p for rel, p in entries.items() if rel not in broken]
+    everything_loaded = [
+        r[0] for r in con.execute("select source_file from raw.load_files where extract = ?", [spec.name]).fetchall()
+    ]
+    gone = {rel: broken.get(rel) for rel in everything_loaded if rel not in entries or rel in broken}
     if not files and not spec.optional:
         raise IngestError(
             f"{raw_dir / spec.folder}",
-            f"没有找到{spec.title}文件（.csv 或 .xlsx）",
-            f"请把{spec.title}导出文件放入该目录，或设置 KCBX_RAW_DIR 指向正确的数据目录",
+            f"没有找到{spec.title}文件（.csv 或 .xlsx）"
+            + (f"，而已入库的 {len(gone)} 个文件（{'、'.join(list(gone)[:3])}）不见了或无法读取" if gone else ""),
+            f"请把{spec.title}导出文件放入该目录，或设置 KCBX_RAW_DIR 指向正确的数据目录"
+            + ("；如确需删除已入库文件的数据，运行 make forget FILE=<文件>" if gone else ""),
         )
-    con.execute(BOOKKEEPING_DDL)
+    # a file named wrongly says so first (a snapshot renamed without its date is not "gone")
+    snapshots = {p: snapshot_date(p) if spec.snapshot else None for p in files}
+    if gone:
+        raise delivery.missing_files_error(spec, raw_dir, gone)
+    if broken:
+        rel, why = next(iter(broken.items()))
+        raise delivery.unreadable_new_error(rel, why)
     loaded = (
         {}
         if full
@@ -194,8 +223,6 @@ def land_extract(
     next_seq = con.execute("select coalesce(max(delivery_seq), 0) + 1 from raw.load_files").fetchone()[0]
     loaded_hashes = {v.file_hash for v in loaded.values()}
     latest_loaded = max((v.snapshot_date for v in loaded.values() if v.snapshot_date), default=None)
-    present = {str(p.relative_to(raw_dir)) for p in files}
-    removed = sorted(set(loaded) - present)
     parsed: list[tuple[str, ParsedFile, date | None, os.stat_result]] = []
     touched: list[tuple[str, os.stat_result]] = []  # same content, new modification time
     for path in files:
@@ -203,8 +230,8 @@ def land_extract(
         prev = loaded.get(rel)
         if prev and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
             continue
-        snap = snapshot_date(path) if spec.snapshot else None
-        p = read_file(path, spec)
+        snap = snapshots[path]
+        p, st = _read_complete(path, spec, rules, log)
         if prev and prev.file_hash == p.sha256:
             touched.append((rel, st))
             continue
@@ -214,8 +241,14 @@ def land_extract(
                 f"新到快照的截至日期 {snap} 早于已入库的最新快照 {latest_loaded}",
                 "请核对文件名中的日期；如确需补入历史快照，请运行全量重建（make rebuild）",
             )
+        if f"{rel}|{p.sha256}" not in previous_seq:  # what was loaded before passed these checks then
+            delivery.check_not_shrunk(con, spec, rel, p, snap, prev is not None, rules)
         parsed.append((rel, p, snap, st))
-        log(f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, header on row {p.header_row})")
+        blank = f", {p.blank_rows:,} blank lines skipped" if p.blank_rows else ""
+        log(
+            f"{spec.name}: read {path.name} ({p.table.num_rows:,} rows, {p.encoding}, "
+            f"header on row {p.header_row}{blank})"
+        )
 
     parsed.sort(key=lambda item: (item[3].st_mtime_ns, item[0]))
     replaced = [rel for rel, _, _, _ in parsed if rel in loaded]
@@ -227,13 +260,12 @@ def land_extract(
                 con.execute(f"delete from raw.{table} where extract = ?", [spec.name])
         for ddl in _raw_ddl(spec):
             con.execute(ddl)
-        for rel in [*removed, *replaced]:
-            con.execute(f"delete from raw.{spec.name} where _source_file = ?", [rel])
-            for table in ("load_files", "load_file_columns", "load_quarantine"):
-                con.execute(f"delete from raw.{table} where extract = ? and source_file = ?", [spec.name, rel])
+        for rel in replaced:
+            delete_file_rows(con, spec.name, rel)
             con.execute(
-                "insert into raw.load_changes values (?, ?, ?, ?, false)",
-                [spec.name, rel, "removed" if rel in removed else "replaced", loaded_at],
+                "insert into raw.load_changes (extract, source_file, change, changed_at, rebuilt) "
+                "values (?, ?, 'replaced', ?, false)",
+                [spec.name, rel, loaded_at],
             )
         for rel, st in touched:
             con.execute(
@@ -269,8 +301,8 @@ def land_extract(
                 )
             con.execute(
                 "insert into raw.load_files (extract, source_file, file_hash, encoding, header_row, snapshot_date, "
-                "rows_loaded, rows_quarantined, loaded_at, file_size, file_mtime_ns, accepted, delivery_seq) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)",
+                "rows_loaded, rows_quarantined, loaded_at, file_size, file_mtime_ns, accepted, delivery_seq, rows_blank) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?)",
                 [
                     spec.name,
                     rel,
@@ -284,13 +316,16 @@ def land_extract(
                     st.st_size,
                     st.st_mtime_ns,
                     seq,
+                    p.blank_rows,
                 ],
             )
             rows += p.table.num_rows
             quarantined += len(p.bad_rows)
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        # the first error is the one to report (a rollback after a failed write may fail too)
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     return LandingSummary(
         spec.name,
@@ -298,5 +333,16 @@ def land_extract(
         rows,
         quarantined,
         unchanged=len(files) - len(parsed),
-        removed=removed,
+        blank=sum(p.blank_rows for _, p, _, _ in parsed),
     )
+
+
+def delete_file_rows(con: duckdb.DuckDBPyConnection, extract: str, source_file: str) -> int:
+    """Delete one file's rows and bookkeeping (the caller records why in raw.load_changes)."""
+    n = con.execute(
+        f"select count(*) from raw.{quote_ident(extract)} where _source_file = ?", [source_file]
+    ).fetchone()[0]
+    con.execute(f"delete from raw.{quote_ident(extract)} where _source_file = ?", [source_file])
+    for table in ("load_files", "load_file_columns", "load_quarantine"):
+        con.execute(f"delete from raw.{table} where extract = ? and source_file = ?", [extract, source_file])
+    return n

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,9 @@ import pyarrow.csv as pacsv
 from dagster_project.ingest.specs import ExtractSpec, normalise_header
 
 HEADER_SEARCH_ROWS = 20
+BLANK = "blank"  # a bad row's reason for a line with no value: skipped, not quarantined
 _CHUNK = 1 << 22
+_TAIL = 1 << 16  # bytes read from a file's end to find its last line
 
 
 class IngestError(Exception):
@@ -56,11 +59,13 @@ class ParsedFile:
     canonical: list[str | None]  # per source column: the contract header, or None (kept in _extra)
     table: pa.Table  # canonical columns present in the file + _row_number + _extra
     bad_rows: list[BadRow] = field(default_factory=list)
+    blank_rows: int = 0  # lines after the header with no value at all (skipped, counted)
 
 
-def undecodable_line(path: Path, encoding: str, digest=None) -> int | None:
-    """1-based line of the first byte ``encoding`` cannot decode (None if all decode); feeds
-    every byte to ``digest`` on the way, so hashing and the encoding check share one read."""
+def _decode_check(path: Path, encoding: str, digest=None) -> tuple[int | None, bool]:
+    """(1-based line of the first byte ``encoding`` cannot decode or None, whether that is only
+    a character cut off at the very end of the file); feeds every byte to ``digest`` on the way,
+    so hashing and the encoding check share one read."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line, bad = 1, None
     with path.open("rb") as f:
@@ -79,27 +84,65 @@ def undecodable_line(path: Path, encoding: str, digest=None) -> int | None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            bad = line
-    return bad
+            return line, True
+    return bad, False
+
+
+def undecodable_line(path: Path, encoding: str, digest=None) -> int | None:
+    """1-based line of the first byte ``encoding`` cannot decode (None if all decode)."""
+    return _decode_check(path, encoding, digest)[0]
+
+
+def _truncated(file: str, problem: str, row: int | None = None) -> IngestError:
+    return IngestError(
+        file,
+        f"{problem}：文件可能还没有复制完，或在复制、导出时被截断",
+        "请等复制完成，或从源系统重新导出、重新复制完整的文件后重新运行（make pipeline）",
+        row=row,
+    )
 
 
 def sniff(path: Path) -> tuple[str, str]:
-    """(sha256, encoding): 'utf-8-sig', 'utf-8' or 'gb18030' (which includes GBK)."""
+    """(sha256, encoding): 'utf-8-sig', 'utf-8' or 'gb18030' (which includes GBK). A file that
+    decodes but for a character cut off at its end was truncated, and is refused as such."""
     digest = hashlib.sha256()
-    utf8_bad = undecodable_line(path, "utf-8", digest)
+    utf8_bad, utf8_cut = _decode_check(path, "utf-8", digest)
     if utf8_bad is None:
         with path.open("rb") as f:
             bom = f.read(3) == codecs.BOM_UTF8
         return digest.hexdigest(), "utf-8-sig" if bom else "utf-8"
-    gb_bad = undecodable_line(path, "gb18030")
+    if utf8_cut:
+        raise _truncated(path.name, "文件在最后一个汉字的中间结束", utf8_bad)
+    gb_bad, gb_cut = _decode_check(path, "gb18030")
     if gb_bad is None:
         return digest.hexdigest(), "gb18030"
+    if gb_cut:
+        raise _truncated(path.name, "文件在最后一个汉字的中间结束", gb_bad)
     raise IngestError(
         path.name,
         "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）",
         "请从源系统重新导出为 UTF-8 或 GBK 编码的 CSV，或另存为 xlsx",
         row=max(utf8_bad, gb_bad),
     )
+
+
+def check_last_row(path: Path, encoding: str, n_fields: int) -> None:
+    """A CSV must end with a whole row: either a line break, or a last line holding as many
+    fields as the header. A copy cut off mid-row is refused, not loaded with a short row."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(0, size - _TAIL))
+        tail = f.read()
+    if tail.endswith(b"\n"):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, errors="replace")
+    fields = next(csv.reader([last]), [])
+    if len(fields) != n_fields:
+        lines = 1
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                lines += chunk.count(b"\n")
+        raise _truncated(path.name, f"最后一行不完整（只有 {len(fields)} 个字段，表头有 {n_fields} 个）", lines)
 
 
 def _header_map(spec: ExtractSpec, cells: list[object]) -> list[str | None]:
@@ -172,6 +215,11 @@ def _assemble(
     return pa.table(arrays, names=names), bad
 
 
+def _blank(text: str) -> bool:
+    """A line with nothing but separators, quotes and spaces (as exports pad sheets with)."""
+    return not text.strip(" \t\r\n,\"'\u3000")
+
+
 def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
     sha, encoding = sniff(path)
     with path.open("rb") as f:
@@ -184,10 +232,13 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
     source_headers = [normalise_header(c) for c in rows[h]]
     canonical = _header_map(spec, rows[h])
     _check_required(spec, canonical, path.name, h + 1)
+    check_last_row(path, encoding, len(source_headers))
     bad: list[BadRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        if row.text.strip():
+        if _blank(row.text):
+            bad.append(BadRow(row.number, None, "", BLANK))
+        else:
             bad.append(
                 BadRow(
                     row.number,
@@ -196,8 +247,6 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
                     f"字段数为{row.actual_columns}，应为{row.expected_columns}",
                 )
             )
-        else:
-            bad.append(BadRow(row.number, None, "", "empty_line"))
         return "skip"
 
     n = len(source_headers)
@@ -223,11 +272,20 @@ def read_csv(path: Path, spec: ExtractSpec) -> ParsedFile:
         if any(b.row is None for b in bad):  # numbers unknown when parsed in parallel: read again
             return _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical)
         lines = np.setdiff1d(lines, np.array([b.row for b in bad], dtype=np.int64), assume_unique=True)
-    bad = [b for b in bad if b.reason != "empty_line"]
-    columns = [c.combine_chunks() for c in table.columns]
-    columns = [pc.utf8_trim_whitespace(c) for c in columns]
+    blank = sum(b.reason == BLANK for b in bad)
+    bad = [b for b in bad if b.reason != BLANK]
+    columns = [pc.utf8_trim_whitespace(c.combine_chunks()) for c in table.columns]
+    # rows of empty cells (",,,," padding) are blank lines, not rows
+    empty = np.ones(len(lines), dtype=bool)
+    for c in columns:
+        empty &= np.asarray(pc.equal(pc.utf8_length(c), 0))
+    if empty.any():
+        blank += int(empty.sum())
+        keep = pa.array(~empty)
+        columns = [pc.filter(c, keep) for c in columns]
+        lines = lines[~empty]
     table, repeated = _assemble(columns, canonical, source_headers, lines)
-    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated))
+    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated), blank)
 
 
 def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) -> ParsedFile:
@@ -235,6 +293,7 @@ def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) ->
     bad: list[BadRow] = []
     kept: list[list[str]] = []
     numbers: list[int] = []
+    blank = 0
     n = len(source_headers)
     with path.open(encoding=encoding, newline="") as f:
         reader = csv.reader(f)
@@ -242,7 +301,8 @@ def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) ->
             next(reader)
         for cells in reader:
             line = reader.line_num
-            if not any(c.strip() for c in cells):
+            if _blank(",".join(cells)):
+                blank += 1
                 continue
             if len(cells) != n:
                 bad.append(BadRow(line, None, ",".join(cells)[:200], f"字段数为{len(cells)}，应为{n}"))
@@ -251,7 +311,7 @@ def _read_csv_serial(path, spec, sha, encoding, h, source_headers, canonical) ->
             numbers.append(line)
     columns = [pa.array([r[i] for r in kept], pa.string()) for i in range(n)]
     table, repeated = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
-    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated))
+    return ParsedFile(path, sha, encoding, h + 1, source_headers, canonical, table, sorted_rows(bad + repeated), blank)
 
 
 def sorted_rows(rows: list[BadRow]) -> list[BadRow]:
@@ -270,21 +330,30 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _unreadable_xlsx(path: Path, why: str) -> IngestError:
+    return IngestError(
+        path.name,
+        f"不是可读的 xlsx 文件（{why}），可能还没有复制完、已损坏或被截断",
+        "请等复制完成，或重新导出、重新复制该文件后重新运行（make pipeline）",
+    )
+
+
 def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
     from openpyxl import load_workbook
 
     sha = file_hash(path)
     try:
+        # the whole workbook must be there: every part's checksum, not only those openpyxl reads
+        with zipfile.ZipFile(path) as z:
+            broken = z.testzip()
+        if broken:
+            raise _unreadable_xlsx(path, f"其中的 {broken} 校验失败")
         wb = load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as e:
-        raise IngestError(
-            path.name,
-            f"不是可读的 xlsx 文件（{type(e).__name__}），可能已损坏或被截断",
-            "请重新导出或重新复制该文件",
-        ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError, IndexError) as e:
+        raise _unreadable_xlsx(path, type(e).__name__) from None
     if not any(any(c not in (None, "") for c in r) for r in rows):
         raise IngestError(path.name, "文件是空的", "请确认导出成功后重新放入")
     h = _find_header(spec, rows, path.name)
@@ -300,7 +369,8 @@ def read_xlsx(path: Path, spec: ExtractSpec) -> ParsedFile:
             numbers.append(i)
     columns = [pa.array([r[i] for r in kept], pa.string()) for i in range(n)]
     table, repeated = _assemble(columns, canonical, source_headers, np.array(numbers, dtype=np.int64))
-    return ParsedFile(path, sha, "xlsx", h + 1, source_headers, canonical, table, repeated)
+    blank = len(rows) - h - 1 - len(kept)
+    return ParsedFile(path, sha, "xlsx", h + 1, source_headers, canonical, table, repeated, blank)
 
 
 def file_hash(path: Path) -> str:

@@ -31,6 +31,12 @@ EXTRACTS: tuple[ExtractSpec, ...] = (
 )
 
 
+def quote_ident(name: str) -> str:
+    """Quote an identifier from our own configuration (extract specs, suite files), never from
+    file content: DuckDB cannot bind identifiers as parameters."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def normalise_header(text: object) -> str:
     """Header cells as exported: strip BOM and spaces, full-width parentheses to ASCII."""
     s = "" if text is None else str(text)

@@ -68,7 +68,7 @@ def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeyp
     from dagster import DagsterInstance, DagsterRunStatus
 
     env = _copy_of(small_county, tmp_path)
-    env["KCBX_SENSOR_SETTLE_SECONDS"] = "0"
+    env["KCBX_SETTLE_SECONDS"] = "0"
     published = Path(env["KCBX_WAREHOUSE"])
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     daemon = subprocess.Popen(

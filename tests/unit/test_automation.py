@@ -45,7 +45,7 @@ def test_the_fingerprint_changes_with_extract_files_only(tmp_path):
 
 def test_the_sensor_waits_for_new_files_to_settle_and_fires_once(tmp_path, monkeypatch):
     monkeypatch.setenv("KCBX_RAW_DIR", str(tmp_path))
-    monkeypatch.setenv("KCBX_SENSOR_SETTLE_SECONDS", "60")
+    monkeypatch.setenv("KCBX_SETTLE_SECONDS", "60")
     assert isinstance(new_files_sensor(dg.build_sensor_context()), dg.SkipReason)
 
     _drop(tmp_path, "household/户籍_20260115.csv", age_seconds=5)  # still being copied
