@@ -185,13 +185,17 @@ def stop(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -
 
 
 def run_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    args: list[str],
+    target: Path = RUN_TARGET,
 ) -> Iterator:
     """``dbt <args>``'s events; a failure ends as one message naming what failed and where
     (see dbt_failures.py), and the dbt process never outlives the step."""
-    results = RUN_TARGET / "run_results.json"
+    results = target / "run_results.json"
     results.unlink(missing_ok=True)  # what dbt writes now is this build's
-    invocation = dbt.cli(args, context=context, target_path=RUN_TARGET, raise_on_error=False)
+    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
     try:
         yield from invocation.stream()
     except KeyError as e:
@@ -201,12 +205,13 @@ def run_dbt(
     finally:
         stop(invocation.process)
     if not invocation.is_successful():
+        manifest = target / "manifest.json"  # the project as this build parsed it
         raise dg.Failure(
             description=explain_dbt_failure(
                 json.loads(results.read_text()) if results.exists() else None,
-                json.loads(DBT_PROJECT.manifest_path.read_text()),
+                json.loads((manifest if manifest.exists() else DBT_PROJECT.manifest_path).read_text()),
                 Path(warehouse.build_db),
-                invocation._error_messages,
+                getattr(invocation, "_error_messages", []),
                 warehouse.settings,
             )
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.config import Settings
+from dagster_project.failures import plain
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 
@@ -59,7 +60,8 @@ def _error_text(context: dg.HookContext) -> str:
         return "（未知错误）"
     if isinstance(error, dg.Failure) and error.description:
         return error.description
-    return "；".join(_failed_check_descriptions(context)) or str(error) or type(error).__name__
+    # an error no step explained: as it is, without colour codes or anything like an ID number
+    return "；".join(_failed_check_descriptions(context)) or plain(str(error)) or type(error).__name__
 
 
 @dg.failure_hook(name="alert_on_failure")

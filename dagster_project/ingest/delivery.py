@@ -112,6 +112,14 @@ def unreadable_new_error(rel: str, why: str) -> IngestError:
     )
 
 
+def still_changing(path: Path, rules: DeliveryRules) -> IngestError:
+    return IngestError(
+        path.name,
+        f"文件在等待的 {rules.max_wait_seconds:.0f} 秒内一直在变化，可能仍在复制或写入",
+        "请等复制完成后重新运行（make pipeline）；新文件传感器会在文件稳定后自动启动运行",
+    )
+
+
 def await_settled(
     path: Path,
     rules: DeliveryRules,
@@ -133,11 +141,7 @@ def await_settled(
         if quiet >= rules.settle_seconds:
             return st
         if t >= deadline:
-            raise IngestError(
-                path.name,
-                f"文件在等待的 {rules.max_wait_seconds:.0f} 秒内一直在变化，可能仍在复制或写入",
-                "请等复制完成后重新运行（make pipeline）；新文件传感器会在文件稳定后自动启动运行",
-            )
+            raise still_changing(path, rules)
         wait = max(min(rules.settle_seconds - quiet, deadline - t), 0.2)
         log(f"{path.name}: modified {t - st.st_mtime:.0f} s ago, perhaps still being copied; waiting {wait:.0f} s")
         sleep(wait)

@@ -159,11 +159,13 @@ def _read_complete(
         try:
             p = read_file(path, spec)
         except IngestError:
-            if delivery.changed_since(path, st):
+            if delivery.changed_since(path, st) and time.time() < deadline:
                 continue  # cut off because it was still being written: wait for it
             raise
         if not delivery.changed_since(path, st):
             return p, st
+        if time.time() >= deadline:
+            raise delivery.still_changing(path, rules)
         log(f"{spec.name}: {path.name} changed while it was read; reading it again once it settles")
 
 
@@ -242,7 +244,7 @@ def land_extract(
                 "请核对文件名中的日期；如确需补入历史快照，请运行全量重建（make rebuild）",
             )
         if f"{rel}|{p.sha256}" not in previous_seq:  # what was loaded before passed these checks then
-            delivery.check_not_shrunk(con, spec, rel, p, snap, prev is not None, rules)
+            delivery.check_not_shrunk(con, spec, rel, p, snap, rel in everything_loaded, rules)
         parsed.append((rel, p, snap, st))
         blank = f", {p.blank_rows:,} blank lines skipped" if p.blank_rows else ""
         log(

@@ -235,12 +235,6 @@ def unknown_school_everywhere(raw: Path) -> None:
     _write(df, path)
 
 
-def half_copied_snapshot_run(raw: Path) -> None:
-    data = _latest(raw, "student_status", "学籍_*.csv").read_bytes()
-    row_start = data.index(b"\n", len(data) // 2) + 1
-    (raw / "student_status" / "学籍_20260215.csv").write_bytes(data[: data.index(b",", row_start) + 1])
-
-
 def missing_extract_folder(raw: Path) -> None:
     shutil.rmtree(raw / "poverty")
 
@@ -260,10 +254,6 @@ BLOCKED = {
     "half the students missing": (
         half_the_students,
         ["student_status/学籍_20260115.csv: 这份快照只有 826 行数据，比它替换的上一版本的 1,652 行少了 50%"],
-    ),
-    "a snapshot copied half-way": (
-        half_copied_snapshot_run,
-        ["学籍_20260215.csv 第", "行: 最后一行不完整（只有 2 个字段，表头有 17 个）：文件可能还没有复制完"],
     ),
     "a township missing from attendance": (township_missing_from_attendance, ["attendance_freshness", "整个乡镇"]),
     "poverty file of another county": (poverty_of_another_county, ["poverty_expectations", "外县"]),
@@ -1058,14 +1048,18 @@ def test_a_vanished_file_stops_the_run_until_it_is_forgotten_on_purpose(base, tm
     assert changes.values.tolist() == [["attendance/考勤_202601.csv", "forgotten"]]
 
 
-def test_a_snapshot_still_being_copied_when_the_run_starts_is_waited_for(base, tmp_path):
-    """The run (as the schedule or `make pipeline` starts it) waits like the sensor does, and
-    loads the snapshot once the copy has finished, not the part that existed when it looked."""
+def test_a_copy_that_stops_half_way_is_waited_for_then_refused(base, tmp_path):
+    """The issue's case: a student-status snapshot still being copied when the run starts. The
+    run (as the schedule or `make pipeline` starts it) waits like the sensor does while the copy
+    goes on; when the copy stops part-way through a row, it refuses the file by name and the
+    published warehouse stays as it was (out-of-school children do not jump from 10 to 261)."""
     source = _latest(base.raw, "student_status", "学籍_*.csv").read_bytes()
     case = _case(base, tmp_path, lambda raw: None)
     case.env["KCBX_SETTLE_SECONDS"] = "3"
     target = case.raw / "student_status" / "学籍_20260215.csv"
     target.write_bytes(source[: len(source) // 10])
+    stop = source.index(b",", source.index(b"\n", len(source) // 2) + 1) + 1  # where the copy dies
+    out_of_school = _query(case.published, "select count(*) as n from marts.out_of_school")["n"][0]
     log = tmp_path / "run.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -1076,23 +1070,24 @@ def test_a_snapshot_still_being_copied_when_the_run_starts_is_waited_for(base, t
             stderr=subprocess.STDOUT,
         )
         written, deadline = len(source) // 10, time.monotonic() + 300
-        # the copy goes on, a little every second (its last part held back, the file still being
-        # written to), until the run has said it is waiting for it
+        # the copy goes on, a little every second, until the run has said it waits for it
         while "学籍_20260215.csv: modified" not in log.read_text():
             assert proc.poll() is None and time.monotonic() < deadline, "the run did not wait for the copy"
-            step = min(len(source) - 1000, written + len(source) // 50)
+            step = min(stop, written + len(source) // 50)
             with target.open("ab") as f:
                 f.write(source[written:step])
             written = step
             os.utime(target)
             time.sleep(1)
         with target.open("ab") as f:
-            f.write(source[written:])
-        assert proc.wait(timeout=900) == 0, log.read_text()[-3000:]
-    assert "perhaps still being copied" in log.read_text()
-    loaded = _query(
-        case.published,
-        "select rows_loaded, rows_quarantined from raw.load_files where source_file = 'student_status/学籍_20260215.csv'",
-    )
-    assert int(loaded["rows_loaded"][0] + loaded["rows_quarantined"][0]) == _data_rows(target) == 1652
-    assert _sha(case.published) != case.before
+            f.write(source[written:stop])
+        assert proc.wait(timeout=900) != 0
+    output = log.read_text()
+    assert "student_status: 学籍_20260215.csv: modified" in output and "perhaps still being copied" in output
+    line = source[:stop].count(b"\n") + 1
+    assert (
+        f"学籍_20260215.csv 第{line}行: 最后一行不完整（只有 2 个字段，表头有 17 个）：文件可能还没有复制完，"
+        "或在复制、导出时被截断。请等复制完成，或从源系统重新导出、重新复制完整的文件后重新运行（make pipeline）"
+    ) in output
+    assert _sha(case.published) == case.before
+    assert _query(case.published, "select count(*) as n from marts.out_of_school")["n"][0] == out_of_school

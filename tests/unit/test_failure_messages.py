@@ -16,8 +16,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.assets.dbt import stop
+from dagster_project.assets.dbt import run_dbt, stop
 from dagster_project.assets.dbt_failures import explain_dbt_failure
 from dagster_project.config import REPO_ROOT
 from dagster_project.failures import plain, stale_manifest_message
@@ -246,3 +247,44 @@ def test_a_read_only_build_folder_is_named(tmp_path, mount):
         f"无法写入 {build.parent}：所在的文件系统是只读的。请检查该目录的挂载方式和权限，"
         "或把 KCBX_BUILD_DB 指向其他目录，然后重新运行（make pipeline）"
     )
+
+
+def test_a_stale_manifest_fails_clearly_and_no_dbt_is_left_holding_the_warehouse(tmp_path):
+    """Dagster knows the project as its manifest had it; dbt builds the project as it is now. The
+    first unknown node used to end the run in a bare KeyError while dbt went on writing the
+    warehouse, so that the next run met a DuckDB "Conflicting lock"."""
+    root, db = tmp_path / "project", tmp_path / "build" / "warehouse.duckdb"
+    db.parent.mkdir()
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: tiny\nversion: '1.0'\nconfig-version: 2\nprofile: tiny\n")
+    (root / "profiles.yml").write_text(
+        f"tiny:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{db}'\n      threads: 1\n"
+    )
+    (root / "models" / "a.sql").write_text("select 1 as x")
+    dbt_bin = str(Path(sys.executable).parent / "dbt")
+    subprocess.run(
+        [dbt_bin, "parse", "--project-dir", str(root), "--profiles-dir", str(root)], check=True, capture_output=True
+    )
+    # the project changes after the manifest was read: a new model, and a long one after it
+    (root / "models" / "b.sql").write_text("select 2 as x")
+    (root / "models" / "c.sql").write_text("select count(*) as n from {{ ref('b') }}, range(40000000000)")
+
+    @dbt_assets(manifest=root / "target" / "manifest.json", project=DbtProject(root))
+    def stale(context, dbt: DbtCliResource, warehouse: WarehouseResource):
+        yield from run_dbt(context, dbt, warehouse, ["build"], target=tmp_path / "run")
+
+    started = time.monotonic()
+    result = dg.materialize(
+        [stale],
+        resources={
+            "dbt": DbtCliResource(project_dir=str(root), profiles_dir=str(root), dbt_executable=dbt_bin),
+            "warehouse": _resource(tmp_path, db),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    assert failure.step_failure_data.user_failure_data.description == stale_manifest_message("model.tiny.b")
+    # dbt did not go on with c: the warehouse takes a writer at once
+    duckdb.connect(str(db)).close()
+    assert time.monotonic() - started < 120
