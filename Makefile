@@ -41,12 +41,12 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 pipeline: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## run the nightly job once (new and changed files only)
 	@echo "== pipeline: dagster job kcbx_nightly (land new files → check → dbt build → publish)"
-	$(RUN_JOB)
+	@start=$$(date +%s); echo "$(RUN_JOB)"; $(RUN_JOB) || { $(PY) -m dagster_project.summary --failed-since $$start; exit 1; }
 	@$(PY) -m dagster_project.summary
 
 rebuild: sample manifest $(DAGSTER_HOME)/dagster.yaml  ## reload every file and rebuild every model from scratch
 	@echo "== rebuild: dagster job kcbx_nightly with KCBX_FULL_REFRESH=1 (every file, every model)"
-	KCBX_FULL_REFRESH=1 $(RUN_JOB)
+	@start=$$(date +%s); echo "KCBX_FULL_REFRESH=1 $(RUN_JOB)"; KCBX_FULL_REFRESH=1 $(RUN_JOB) || { $(PY) -m dagster_project.summary --failed-since $$start; exit 1; }
 	@$(PY) -m dagster_project.summary
 
 forget: setup  ## delete the rows of a loaded file that is gone from the raw folder: make forget FILE=attendance/考勤_202512.csv

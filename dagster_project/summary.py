@@ -1,15 +1,39 @@
-"""Print a one-line summary of the published warehouse (the end of `make pipeline`)."""
+"""Print a one-line summary of the published warehouse (the end of `make pipeline`), or, after a
+failed run, what stopped it and what to do (`--failed-since <epoch seconds>`)."""
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import datetime
 
 import duckdb
 
 from dagster_project.config import Settings
 
 
-def main() -> int:
+def failed(since: float) -> int:
+    """The alerts the failed run recorded (the same text as its log and webhook)."""
+    settings = Settings.from_env()
+    alerts = []
+    if settings.alerts_file.exists():
+        for line in settings.alerts_file.read_text(encoding="utf-8").splitlines():
+            alert = json.loads(line)
+            if datetime.fromisoformat(alert["time"]).timestamp() >= since - 1:
+                alerts.append(alert)
+    if not alerts:
+        print("未发布：运行失败，原因见上面的 Dagster 运行日志。已发布的数据仓库保持上一次的内容。")
+        return 1
+    for alert in alerts:
+        print(alert["message"])
+    print(alerts[-1]["next"])
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--failed-since"]:
+        return failed(float(argv[1]))
     path = Settings.from_env().warehouse
     if not path.exists():
         print(f"no published warehouse at {path}: the last run did not publish; see the Dagster run log")

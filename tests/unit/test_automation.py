@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import time
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -95,3 +96,23 @@ def test_an_alert_is_kept_when_the_webhook_is_down(tmp_path):
     ]
     assert record_alert(alerts, None, {"message": "第二条"}) is None
     assert len(alerts.read_text("utf-8").splitlines()) == 2
+
+
+def test_a_failed_make_pipeline_ends_with_what_stopped_it(tmp_path, monkeypatch, capsys):
+    from dagster_project.summary import main
+
+    alerts = tmp_path / "alerts.jsonl"
+    monkeypatch.setenv("KCBX_ALERTS_FILE", str(alerts))
+    record_alert(alerts, None, {"time": "2026-01-01T02:00:00", "message": "夜间作业未发布：昨晚", "next": "旧的"})
+    started = time.time()
+    assert main(["--failed-since", str(started)]) == 1
+    assert (
+        capsys.readouterr().out
+        == "未发布：运行失败，原因见上面的 Dagster 运行日志。已发布的数据仓库保持上一次的内容。\n"
+    )
+    now = datetime.now().isoformat(timespec="seconds")
+    record_alert(
+        alerts, None, {"time": now, "message": "夜间作业未发布：步骤 raw__attendance 失败。……", "next": "请按消息修正"}
+    )
+    assert main(["--failed-since", str(started)]) == 1
+    assert capsys.readouterr().out == "夜间作业未发布：步骤 raw__attendance 失败。……\n请按消息修正\n"
