@@ -110,3 +110,23 @@ def mart_digest(path: Path) -> dict[str, str]:
         }
     finally:
         con.close()
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a real small or read-only file system (tmpfs) under tmp_path: ``tmpfs(name,
+    options)``. Skips where this machine does not let the tests mount one (not root)."""
+    mounted: list[Path] = []
+
+    def mount(name: str, options: str) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=True)

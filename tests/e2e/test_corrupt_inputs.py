@@ -533,6 +533,15 @@ def _last_line(data: bytes, encoding: str = "utf-8") -> tuple[int, int]:
     return data.count(b"\n") + 1, len(next(csv.reader([last])))
 
 
+def _smaller_snapshot(rel: str, rows: int, previous: str, before: int) -> str:
+    """The message for a snapshot far smaller than the one before it."""
+    return (
+        f"{rel}: 这份快照只有 {rows:,} 行数据，比上一份（{previous}）的 {before:,} 行少了 {1 - rows / before:.0%}，"
+        "可能导出不全或复制未完成。请与源系统导出的行数核对，或重新导出、重新复制后重新运行（make pipeline）；"
+        f"如确认数据本来就是这样（如学校撤并），运行 make accept FILE={rel} 后重新运行"
+    )
+
+
 def half_copied_snapshot(raw: Path) -> str:
     data = _latest(raw, "student_status", "学籍_*.csv").read_bytes()
     cut = _cut_mid_row(data)
@@ -548,12 +557,7 @@ def half_copied_snapshot_at_a_row_end(raw: Path) -> str:
     target = raw / "student_status" / "学籍_20260215.csv"
     target.write_bytes(cut)
     n, before = _data_rows(target), _data_rows(latest)
-    return (
-        f"student_status/学籍_20260215.csv: 这份快照只有 {n:,} 行数据，比上一份（student_status/学籍_20260115.csv）的 "
-        f"{before:,} 行少了 {1 - n / before:.0%}，可能导出不全或复制未完成。请与源系统导出的行数核对，或重新导出、"
-        "重新复制后重新运行（make pipeline）；如确认数据本来就是这样（如学校撤并），运行 make accept "
-        "FILE=student_status/学籍_20260215.csv 后重新运行"
-    )
+    return _smaller_snapshot("student_status/学籍_20260215.csv", n, "student_status/学籍_20260115.csv", before)
 
 
 def half_copied_household_gbk(raw: Path) -> str:
@@ -717,12 +721,7 @@ def poverty_snapshot_with_half_the_members(raw: Path) -> str:
     ws.delete_rows(4 + before // 2, before - before // 2)
     wb.save(target)
     n = before // 2
-    return (
-        f"poverty/脱贫户监测户_20260215.xlsx: 这份快照只有 {n:,} 行数据，比上一份（poverty/脱贫户监测户_20260115.xlsx）的 "
-        f"{before:,} 行少了 {1 - n / before:.0%}，可能导出不全或复制未完成。请与源系统导出的行数核对，或重新导出、"
-        "重新复制后重新运行（make pipeline）；如确认数据本来就是这样（如学校撤并），运行 make accept "
-        "FILE=poverty/脱贫户监测户_20260215.xlsx 后重新运行"
-    )
+    return _smaller_snapshot("poverty/脱贫户监测户_20260215.xlsx", n, "poverty/脱贫户监测户_20260115.xlsx", before)
 
 
 def household_snapshot_a_quarter_short(raw: Path) -> str:
@@ -731,12 +730,7 @@ def household_snapshot_a_quarter_short(raw: Path) -> str:
     target = raw / "household" / "户籍_20260215.csv"
     _write(df.iloc[: len(df) * 3 // 4], target)
     n, before = len(df) * 3 // 4, len(df)
-    return (
-        f"household/户籍_20260215.csv: 这份快照只有 {n:,} 行数据，比上一份（household/户籍_20260115.csv）的 "
-        f"{before:,} 行少了 {1 - n / before:.0%}，可能导出不全或复制未完成。请与源系统导出的行数核对，或重新导出、"
-        "重新复制后重新运行（make pipeline）；如确认数据本来就是这样（如学校撤并），运行 make accept "
-        "FILE=household/户籍_20260215.csv 后重新运行"
-    )
+    return _smaller_snapshot("household/户籍_20260215.csv", n, "household/户籍_20260115.csv", before)
 
 
 def snapshot_with_only_its_header(raw: Path) -> str:
@@ -744,12 +738,7 @@ def snapshot_with_only_its_header(raw: Path) -> str:
     header = latest.read_text(encoding="utf-8-sig").splitlines()[0]
     (raw / "student_status" / "学籍_20260215.csv").write_text(header + "\n", encoding="utf-8-sig")
     before = _data_rows(latest)
-    return (
-        f"student_status/学籍_20260215.csv: 这份快照只有 0 行数据，比上一份（student_status/学籍_20260115.csv）的 "
-        f"{before:,} 行少了 100%，可能导出不全或复制未完成。请与源系统导出的行数核对，或重新导出、"
-        "重新复制后重新运行（make pipeline）；如确认数据本来就是这样（如学校撤并），运行 make accept "
-        "FILE=student_status/学籍_20260215.csv 后重新运行"
-    )
+    return _smaller_snapshot("student_status/学籍_20260215.csv", 0, "student_status/学籍_20260115.csv", before)
 
 
 def school_list_cut_short(raw: Path) -> str:

@@ -71,6 +71,9 @@ def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeyp
     env["KCBX_SETTLE_SECONDS"] = "0"
     published = Path(env["KCBX_WAREHOUSE"])
     before = hashlib.sha256(published.read_bytes()).hexdigest()
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with DagsterInstance.get():  # storage created before the daemon starts: two first writers race
+        pass
     daemon = subprocess.Popen(
         [str(BIN / "dagster-daemon"), "run", "-m", "dagster_project.definitions"],
         cwd=REPO,
@@ -79,7 +82,6 @@ def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeyp
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     try:
         deadline = time.monotonic() + 420
         run = None

@@ -201,25 +201,7 @@ def test_a_build_warehouse_held_by_a_leftover_process_is_named(tmp_path):
         holder.wait()
 
 
-@pytest.fixture
-def mount(tmp_path):
-    mounted: list[Path] = []
-
-    def _mount(name: str, options: str) -> Path:
-        point = tmp_path / name
-        point.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
-        if done.returncode:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-        mounted.append(point)
-        return point
-
-    yield _mount
-    for point in mounted:
-        subprocess.run(["umount", str(point)], check=True)
-
-
-def test_a_full_disk_under_the_landing_names_the_build_warehouse(tmp_path, mount):
+def test_a_full_disk_under_the_landing_names_the_build_warehouse(tmp_path, tmpfs):
     raw = tmp_path / "raw" / "attendance"
     raw.mkdir(parents=True)
     rows = "".join(
@@ -228,7 +210,7 @@ def test_a_full_disk_under_the_landing_names_the_build_warehouse(tmp_path, mount
         for i in range(d * 100_000, d * 100_000 + 40_000)
     )
     (raw / "考勤_202601.csv").write_text("考勤日期,学校标识码,全国学籍号,考勤状态,缺勤原因\n" + rows, encoding="utf-8")
-    build = mount("small", "size=1m") / "warehouse.duckdb"
+    build = tmpfs("small", "size=1m") / "warehouse.duckdb"
     warehouse = _resource(tmp_path, build)
     spec = load_specs(REPO_ROOT / "dbt")["attendance"]
     with pytest.raises(dg.Failure) as e, warehouse.explained(), warehouse.build_connection() as con:
@@ -239,8 +221,8 @@ def test_a_full_disk_under_the_landing_names_the_build_warehouse(tmp_path, mount
     )
 
 
-def test_a_read_only_build_folder_is_named(tmp_path, mount):
-    build = mount("readonly", "size=1m,ro") / "build" / "warehouse.duckdb"
+def test_a_read_only_build_folder_is_named(tmp_path, tmpfs):
+    build = tmpfs("readonly", "size=1m,ro") / "build" / "warehouse.duckdb"
     with pytest.raises(dg.Failure) as e, _resource(tmp_path, build).build_connection():
         pass
     assert e.value.description == (

@@ -185,28 +185,9 @@ def test_an_incomplete_build_is_not_published(tmp_path):
     assert not (tmp_path / "published" / "warehouse.duckdb").exists()
 
 
-@pytest.fixture
-def mount(tmp_path):
-    """A real small or read-only file system (tmpfs), where this machine lets us mount one."""
-    mounted: list[Path] = []
-
-    def _mount(name: str, options: str) -> Path:
-        point = tmp_path / name
-        point.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
-        if done.returncode:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-        mounted.append(point)
-        return point
-
-    yield _mount
-    for point in mounted:
-        subprocess.run(["umount", str(point)], check=True)
-
-
-def test_a_real_full_disk_names_the_folder_and_changes_nothing(tmp_path, mount):
+def test_a_real_full_disk_names_the_folder_and_changes_nothing(tmp_path, tmpfs):
     build = _build(tmp_path / "build" / "warehouse.duckdb", filler_rows=200_000)
-    folder = mount("small", "size=2m")
+    folder = tmpfs("small", "size=2m")
     target = folder / "warehouse.duckdb"
     target.write_bytes(b"the last good warehouse")
     with pytest.raises(PublishError) as e:
@@ -218,13 +199,30 @@ def test_a_real_full_disk_names_the_folder_and_changes_nothing(tmp_path, mount):
     assert _facts(build) == ([], [False])
 
 
-def test_a_real_read_only_folder_names_the_folder_and_changes_nothing(tmp_path, mount):
+def test_a_real_read_only_folder_names_the_folder_and_changes_nothing(tmp_path, tmpfs):
     build = _build(tmp_path / "build" / "warehouse.duckdb")
-    folder = mount("readonly", "size=2m,ro")
+    folder = tmpfs("readonly", "size=2m,ro")
     with pytest.raises(PublishError) as e:
         publish(build, folder / "warehouse.duckdb", RUN, tmp_path / "docs")
     assert str(e.value) == (
         f"发布失败，已发布的仓库保持不变：无法写入 {folder}：所在的文件系统是只读的。"
+        "请检查该目录的挂载方式和权限，或把 KCBX_WAREHOUSE 指向其他目录，然后重新运行（make pipeline）"
+    )
+    assert _facts(build) == ([], [False])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits (the tmpfs test covers it)")
+def test_a_folder_without_write_permission_is_named(tmp_path):
+    build = _build(tmp_path / "build" / "warehouse.duckdb")
+    folder = tmp_path / "published"
+    folder.mkdir(mode=0o555)
+    try:
+        with pytest.raises(PublishError) as e:
+            publish(build, folder / "warehouse.duckdb", RUN, tmp_path / "docs")
+    finally:
+        folder.chmod(0o755)
+    assert str(e.value) == (
+        f"发布失败，已发布的仓库保持不变：无法写入 {folder}：运行作业的用户没有写权限。"
         "请检查该目录的挂载方式和权限，或把 KCBX_WAREHOUSE 指向其他目录，然后重新运行（make pipeline）"
     )
     assert _facts(build) == ([], [False])
