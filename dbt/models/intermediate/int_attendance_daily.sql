@@ -1,5 +1,9 @@
--- One record per student and school day: a later delivery (file name sorting later, e.g.
--- 考勤_202510_重报.csv after 考勤_202510.csv) corrects an earlier one.
+-- One record per student and day: a later delivery corrects an earlier one, whatever the file
+-- names (the delivery sequence number of stg_load_files: a correction 更正考勤_202511.csv
+-- delivered after 考勤_202511.csv wins although its name sorts first); inside one file the
+-- later row wins. Rows of one file that give the same student-day different statuses are not
+-- used (int_attendance_conflicts, audit.quarantine). Every date is kept, school day or not:
+-- models counting school days join int_school_days.
 -- Incremental: a run reads only the rows landed since the last build, and a day delivered
 -- again competes with the record the last build kept for it. A replaced or removed file makes
 -- the orchestrator rebuild in full (dagster_project/assets/dbt.py).
@@ -17,15 +21,36 @@
 
 with
 
-attendance as (
+landed as (
 
-    -- rows with an unusable date or status are in audit.quarantine
+    -- rows with an unusable date or status, or without student number or school, are in
+    -- audit.quarantine
     select {{ columns | join(', ') }}
     from {{ ref('stg_attendance') }}
     where
         date_issue is null
         and attendance_kind != 'unknown'
+        and student_no is not null
+        and school_code is not null
         and {{ landed_since_last_build('loaded_at') }}
+
+),
+
+conflicts as (
+
+    select * from {{ ref('int_attendance_conflicts') }}
+
+),
+
+attendance as (
+
+    select landed.*
+    from landed
+    left join conflicts
+        on
+            landed.source_file = conflicts.source_file
+            and landed.source_row = conflicts.source_row
+    where conflicts.source_row is null
 
 ),
 
@@ -81,6 +106,16 @@ single as (
 
 ),
 
+deliveries as (
+
+    select
+        source_file,
+        delivery_seq
+    from {{ ref('stg_load_files') }}
+    where extract = 'attendance'
+
+),
+
 ranked as (
 
     -- only the repeated keys go through the (memory-hungry) window
@@ -88,13 +123,14 @@ ranked as (
         candidates.*,
         row_number() over (
             partition by candidates.student_no, candidates.attendance_date
-            order by candidates.source_file desc, candidates.source_row desc
+            order by deliveries.delivery_seq desc, candidates.source_row desc
         ) as delivery_rank
     from candidates
     inner join repeated
         on
             candidates.student_no = repeated.student_no
             and candidates.attendance_date = repeated.attendance_date
+    left join deliveries on candidates.source_file = deliveries.source_file
 
 )
 
