@@ -557,7 +557,6 @@ def enrolled_days(world: World) -> tuple[np.ndarray, np.ndarray]:
 
 CORRECTION_START = 45  # school days before the last one: the corrected week
 CORRECTION_DAYS = 5
-MAKEUP_SATURDAY = 6  # the sixth Saturday of the last school year (within the range) is grade 9's
 
 
 def _plant_dirty_identities(world: World, rng, used: set, record, enrolled, enrolled_reg, count: int) -> None:
@@ -623,7 +622,22 @@ def _plant_calendar(world: World, used: set) -> None:
         grade = last_year - cohort + 1
         at_school = np.where(grade <= 6, p["primary_school"], p["junior_school"]).astype(int) == junior[0]
         world.off_calendar.append((day, attending(day, at_school & (grade >= 1) & (grade <= 9)), "holiday_class"))
-    saturdays = [d for d in dates if d.weekday() == 5 and calendar.in_term(d) and not calendar.is_working_day(d)]
-    if len(saturdays) >= MAKEUP_SATURDAY:
-        day = saturdays[MAKEUP_SATURDAY - 1]
+    # a Saturday after the last school day of its month: were school days inferred from
+    # attendance, the monthly report would count the whole county on it
+    school_days = set(days.astype(object))
+
+    def month_of(d: date) -> list[date]:
+        return [e for e in dates if (e.year, e.month) == (d.year, d.month) and e in school_days]
+
+    saturdays = [
+        d
+        for d in dates
+        if d.weekday() == 5
+        and calendar.in_term(d)
+        and not calendar.is_working_day(d)
+        and month_of(d)
+        and max(month_of(d)) < d
+    ]
+    if saturdays:
+        day = saturdays[0]
         world.off_calendar.append((day, attending(day, cohort == last_year - 8), "grade_9_saturday"))
