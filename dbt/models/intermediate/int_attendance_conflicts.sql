@@ -1,7 +1,7 @@
 -- Conflicting statuses for one student-day inside one file: rows of the same file for the same
 -- student and date with different attendance codes. Neither is more credible than the other, so
--- none of them is used (int_attendance_daily keeps the day's record from another delivery, if
--- any); each is listed in audit.quarantine with the other row and its value.
+-- none of them is used (int_attendance_daily, by the same macro, keeps the day's record from
+-- another delivery, if any); each is listed in audit.quarantine with the other row and its value.
 -- Incremental: a run looks at the files that no published run has accepted yet (the others were
 -- looked at the night they arrived). A replaced or removed file makes the orchestrator rebuild
 -- in full (dagster_project/assets/dbt.py).
@@ -45,13 +45,7 @@ attendance as (
 
 conflicting_keys as (
 
-    select
-        source_file,
-        student_no,
-        attendance_date
-    from attendance
-    group by source_file, student_no, attendance_date
-    having count(distinct attendance_code) > 1
+    {{ conflicting_student_days('attendance') }}
 
 ),
 

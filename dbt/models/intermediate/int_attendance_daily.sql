@@ -1,12 +1,13 @@
 -- One record per student and day: a later delivery corrects an earlier one, whatever the file
--- names (the delivery sequence number of stg_load_files: a correction 更正考勤_202511.csv
+-- names (the delivery number every landed row carries: a correction 更正考勤_202511.csv
 -- delivered after 考勤_202511.csv wins although its name sorts first); inside one file the
 -- later row wins. Rows of one file that give the same student-day different statuses are not
--- used (int_attendance_conflicts, audit.quarantine). Every date is kept, school day or not:
--- models counting school days join int_school_days.
+-- used (they are in audit.quarantine, int_attendance_conflicts). Every date is kept, school day
+-- or not: models counting school days join int_school_days.
 -- Incremental: a run reads only the rows landed since the last build, and a day delivered
--- again competes with the record the last build kept for it. A replaced or removed file makes
--- the orchestrator rebuild in full (dagster_project/assets/dbt.py).
+-- again competes with the record the last build kept for it, which always loses (the rows
+-- landed since were delivered after it). A replaced or removed file makes the orchestrator
+-- rebuild in full (dagster_project/assets/dbt.py).
 {{ config(
     materialized='incremental',
     unique_key=['student_no', 'attendance_date'],
@@ -21,11 +22,13 @@
 
 with
 
-landed as (
+attendance as (
 
     -- rows with an unusable date or status, or without student number or school, are in
     -- audit.quarantine
-    select {{ columns | join(', ') }}
+    select
+        {{ columns | join(', ') }},
+        delivery_seq
     from {{ ref('stg_attendance') }}
     where
         date_issue is null
@@ -33,24 +36,6 @@ landed as (
         and student_no is not null
         and school_code is not null
         and {{ landed_since_last_build('loaded_at') }}
-
-),
-
-conflicts as (
-
-    select * from {{ ref('int_attendance_conflicts') }}
-
-),
-
-attendance as (
-
-    select landed.*
-    from landed
-    left join conflicts
-        on
-            landed.source_file = conflicts.source_file
-            and landed.source_row = conflicts.source_row
-    where conflicts.source_row is null
 
 ),
 
@@ -65,7 +50,12 @@ new_days as (
 
 kept as (
 
-    select previous.*
+    -- the record the last build kept: delivered before anything landed since (number -1)
+    select
+        {%- for column in columns %}
+            previous.{{ column }},
+        {%- endfor %}
+        cast(-1 as bigint) as delivery_seq
     from {{ last_build('attendance') }} as previous
     inner join new_days
         on
@@ -106,13 +96,20 @@ single as (
 
 ),
 
-deliveries as (
+contested as (
 
-    select
-        source_file,
-        delivery_seq
-    from {{ ref('stg_load_files') }}
-    where extract = 'attendance'
+    select candidates.*
+    from candidates
+    inner join repeated
+        on
+            candidates.student_no = repeated.student_no
+            and candidates.attendance_date = repeated.attendance_date
+
+),
+
+in_file_conflicts as (
+
+    {{ conflicting_student_days('contested') }}
 
 ),
 
@@ -120,17 +117,18 @@ ranked as (
 
     -- only the repeated keys go through the (memory-hungry) window
     select
-        candidates.*,
+        contested.*,
         row_number() over (
-            partition by candidates.student_no, candidates.attendance_date
-            order by deliveries.delivery_seq desc, candidates.source_row desc
+            partition by contested.student_no, contested.attendance_date
+            order by contested.delivery_seq desc, contested.source_row desc
         ) as delivery_rank
-    from candidates
-    inner join repeated
+    from contested
+    left join in_file_conflicts
         on
-            candidates.student_no = repeated.student_no
-            and candidates.attendance_date = repeated.attendance_date
-    left join deliveries on candidates.source_file = deliveries.source_file
+            contested.source_file = in_file_conflicts.source_file
+            and contested.student_no = in_file_conflicts.student_no
+            and contested.attendance_date = in_file_conflicts.attendance_date
+    where in_file_conflicts.source_file is null
 
 )
 
