@@ -20,7 +20,8 @@ file_columns as (
 ),
 
 {#- extract, model, canonical header, raw value, condition, reason[, related row, related value] -#}
-{%- set schools = "(select school_code from " ~ ref('stg_schools') ~ ")" -%}
+{%- set unknown_school = "school_code not in (select school_code from " ~ ref('stg_schools') ~ ")" -%}
+{%- set school_reason = "case when school_code is null then 'missing_school_code' else 'unknown_school_code' end" -%}
 {%- set checks = [
     ('household', 'stg_household', '公民身份号码', 'id_number_raw',
         "id_number_issue not in ('ok', 'converted_15')", 'id_number_issue'),
@@ -33,22 +34,20 @@ file_columns as (
     ('student_status', 'stg_student_status', '身份证件号', 'id_number_raw',
         "id_number_issue not in ('ok', 'converted_15', 'missing')", 'id_number_issue'),
     ('student_status', 'stg_student_status', '全国学籍号', 'student_no',
-        "id_number_issue = 'missing' and g_number_issue not in ('ok', 'converted_15')", 'g_number_issue'),
-    ('student_status', 'stg_student_status', '全国学籍号', 'student_no', "student_no is null", "'missing_student_no'"),
+        "student_no is null or (id_number_issue = 'missing' and g_number_issue not in ('ok', 'converted_15'))",
+        "case when student_no is null then 'missing_student_no' else g_number_issue end"),
     ('student_status', 'stg_student_status', '年级', 'grade_raw', "grade is null", "'unknown_grade'"),
     ('student_status', 'stg_student_status', '学籍状态', 'status_raw', "status = 'unknown'", "'unknown_status'"),
-    ('student_status', 'stg_student_status', '学校标识码', 'school_code', "school_code is null", "'missing_school_code'"),
-    ('student_status', 'stg_student_status', '学校标识码', 'school_code',
-        "school_code not in " ~ schools, "'unknown_school_code'"),
+    ('student_status', 'stg_student_status', '学校标识码', 'school_code', "school_code is null or " ~ unknown_school,
+        school_reason),
     ('student_status', 'int_student_records', '全国学籍号', 'student_no',
         "kept_out_reason = 'duplicate_student_no'", "'duplicate_student_no'", 'duplicate_of_row'),
     ('attendance', 'stg_attendance', '考勤日期', 'attendance_date_raw', "date_issue is not null", 'date_issue'),
     ('attendance', 'stg_attendance', '考勤状态', 'attendance_raw',
         "attendance_kind = 'unknown'", "'unknown_attendance_status'"),
     ('attendance', 'stg_attendance', '全国学籍号', 'student_no', "student_no is null", "'missing_student_no'"),
-    ('attendance', 'stg_attendance', '学校标识码', 'school_code', "school_code is null", "'missing_school_code'"),
-    ('attendance', 'stg_attendance', '学校标识码', 'school_code',
-        "school_code not in " ~ schools, "'unknown_school_code'"),
+    ('attendance', 'stg_attendance', '学校标识码', 'school_code', "school_code is null or " ~ unknown_school,
+        school_reason),
     ('attendance', 'int_attendance_conflicts', '考勤状态', 'attendance_raw', "true",
         "'conflicting_status_in_file'", 'related_row', 'related_value'),
     ('calendar', 'stg_calendar', '开始日期', 'start_date_raw', "row_issue = 'bad_start_date'", "'bad_date'"),

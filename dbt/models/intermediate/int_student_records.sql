@@ -55,70 +55,59 @@ identified as (
         identity.match_method,
         schools.township_code,
         schools.stage as school_stage,
-        case
-            when
-                numbered.row_rank = 1
-                and identity.id_number is not null
-                and numbered.status in ('enrolled', 'suspended')
-                then row_number() over (
-                    partition by
-                        numbered.snapshot_date,
-                        identity.id_number,
-                        numbered.row_rank = 1 and numbered.status in ('enrolled', 'suspended')
-                    order by
-                        case when identity.match_method in ('id_number', 'g_number') then 0 else 1 end,
-                        case numbered.status when 'enrolled' then 0 else 1 end,
-                        numbered.student_no
-                )
-        end as claim_rank
+        numbered.row_rank = 1
+        and identity.id_number is not null
+        and numbered.status in ('enrolled', 'suspended') as is_registration
     from numbered
     left join identity on numbered.student_no = identity.student_no
     left join schools on numbered.school_code = schools.school_code
 
 ),
 
-claims as (
+classified as (
 
-    -- the record that keeps each ID number in each snapshot
+    -- the registrations of one ID number in one snapshot, in the order they keep it
     select
-        snapshot_date,
-        identity_id_number,
-        student_no as kept_student_no
+        identified.*,
+        case when identified.is_registration then row_number() over registrations end as claim_rank,
+        case when identified.is_registration then first_value(identified.student_no) over registrations end
+            as kept_student_no
     from identified
-    where claim_rank = 1
+    window registrations as (
+        partition by identified.snapshot_date, identified.identity_id_number, identified.is_registration
+        order by
+            case when identified.match_method in ('id_number', 'g_number') then 0 else 1 end,
+            case identified.status when 'enrolled' then 0 else 1 end,
+            identified.student_no
+    )
 
 )
 
 select
-    identified.snapshot_date,
-    identified.student_no,
-    identified.identity_id_number as id_number,
-    identified.match_method,
-    identified.student_name,
-    identified.gender,
-    identified.birth_date_reported,
-    identified.school_code,
-    identified.township_code,
-    identified.school_stage,
-    identified.grade,
-    identified.status,
-    identified.hukou_area_code,
-    identified.is_left_behind,
-    identified.is_migrant_reported,
-    identified.disability_type,
-    identified.is_orphan,
-    identified.special_groups,
-    identified.source_file,
-    identified.source_row,
+    classified.snapshot_date,
+    classified.student_no,
+    classified.identity_id_number as id_number,
+    classified.match_method,
+    classified.student_name,
+    classified.gender,
+    classified.birth_date_reported,
+    classified.school_code,
+    classified.township_code,
+    classified.school_stage,
+    classified.grade,
+    classified.status,
+    classified.hukou_area_code,
+    classified.is_left_behind,
+    classified.is_migrant_reported,
+    classified.disability_type,
+    classified.is_orphan,
+    classified.special_groups,
+    classified.source_file,
+    classified.source_row,
     case
-        when identified.row_rank > 1 then 'duplicate_student_no'
-        when identified.claim_rank > 1 then 'duplicate_registration'
+        when classified.row_rank > 1 then 'duplicate_student_no'
+        when classified.claim_rank > 1 then 'duplicate_registration'
     end as kept_out_reason,
-    case when identified.claim_rank > 1 then claims.kept_student_no end as duplicate_of,
-    case when identified.row_rank > 1 then identified.first_row end as duplicate_of_row
-from identified
-left join claims
-    on
-        identified.snapshot_date = claims.snapshot_date
-        and identified.identity_id_number = claims.identity_id_number
-        and identified.claim_rank > 1
+    case when classified.claim_rank > 1 then classified.kept_student_no end as duplicate_of,
+    case when classified.row_rank > 1 then classified.first_row end as duplicate_of_row
+from classified

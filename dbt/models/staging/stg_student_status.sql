@@ -32,13 +32,25 @@ with_id_texts as (
 
 ),
 
-classified as (
+id_column_checked as (
 
     select
         *,
-        {{ id_number_issue('id_column_text') }} as id_column_issue,
-        {{ id_number_issue('g_number_text') }} as g_number_issue
+        {{ id_number_issue('id_column_text') }} as id_column_issue
     from with_id_texts
+
+),
+
+classified as (
+
+    -- the G number is checked only where the ID column is unusable (it is the fallback)
+    select
+        *,
+        case
+            when id_column_issue not in ('ok', 'converted_15') and g_number_text is not null
+                then {{ id_number_issue('g_number_text') }}
+        end as g_number_issue
+    from id_column_checked
 
 ),
 
@@ -75,7 +87,7 @@ renamed as (
         nullif(identified."身份证件号", '') as id_number_raw,
         identified.id_number,
         identified.id_column_issue as id_number_issue,
-        case when identified.g_number_text is not null then identified.g_number_issue end as g_number_issue,
+        identified.g_number_issue,
         identified.id_source,
         nullif(trim(identified."学校标识码"), '') as school_code,
         nullif(identified."学校名称", '') as school_name,
