@@ -409,3 +409,11 @@ def freshness(scope: Scope) -> pd.DataFrame:
         "select * from audit.freshness where (? or township_code = ?) order by extract, township_code",
         (scope.township_code is None, scope.township_code),
     )
+
+
+def off_calendar_attendance(scope: Scope) -> pd.DataFrame:
+    """Attendance on dates that are not county school days, per school and date, in scope
+    (empty for a warehouse published before the table existed)."""
+    if not table_exists(scope, "audit", "off_calendar_attendance"):
+        return pd.DataFrame(columns=["attendance_date", "school_code", "township_code", "reason", "students"])
+    return _rows(scope, "audit.off_calendar_attendance", "attendance_date desc, school_code")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 import numpy as np
@@ -80,6 +80,19 @@ class World:
     mid_patterns: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
     # person -> school-day indices of lone unexcused days leading up to a planted streak
     lead_ups: dict[int, np.ndarray] = field(default_factory=dict)
+    # Attendance on dates that are not county school days: (date, persons, plant), all present
+    off_calendar: list[tuple[date, np.ndarray, str]] = field(default_factory=list)
+    # person -> (first school-day index, days): present in truth, 旷课 in the monthly file, put
+    # right by a correction file delivered later under a name that sorts earlier
+    corrections: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # person -> index of a second school where the latest snapshot also registers the child
+    # (J number without ID number)
+    duplicate_registrations: dict[int, int] = field(default_factory=dict)
+    # (former township name, index of the township it now is, village index): the household
+    # register still names that village's township by its former name; the county declares it
+    renamed_township: tuple[str, int, int] | None = None
+    # person whose ID number cell in the latest student-status snapshot Excel turned into 4.10527E+17
+    mangled_status_id: int | None = None
 
 
 def _county_townships(county_code: str) -> pd.DataFrame:
@@ -217,6 +230,7 @@ def build(params: Params, progress=print) -> World:
     people["event_snapshot"] = -1  # index of the first snapshot that shows the event
     people["att_end"] = len(days)
     people["student_no"] = np.where(people["student"], "G" + people["id_number"], "")
+    people["status_name"] = people["name"]  # the name as the status registry spells it
     # 0.5% of migrant students have a J number and no ID number in the status registry.
     j = people.index[(people["role"] == "migrant") & (rng.random(len(people)) < 0.005)]
     people.loc[j, "student_no"] = "J" + people.loc[j, "id_number"].str[:17] + "0"
@@ -454,8 +468,10 @@ def _plant(world: World, rng, y1: int) -> None:
         p.loc[picked, "student_no"] = ""
         p.loc[picked, "person_status"] = status
         record(picked, plant)
+    _plant_dirty_identities(world, rng, used, record, enrolled, enrolled_reg, count)
     world.plants = pd.DataFrame(records)
     _plant_lead_ups(world, rng)
+    _plant_calendar(world, used)
 
 
 def _plant_lead_ups(world: World, rng) -> None:
@@ -537,3 +553,91 @@ def enrolled_days(world: World) -> tuple[np.ndarray, np.ndarray]:
         end = np.where(in_grade, np.maximum(end, last_day_of_year[y]), end)
     end = np.minimum(end, p["att_end"].to_numpy())
     return start, end
+
+
+CORRECTION_START = 45  # school days before the last one: the corrected week
+CORRECTION_DAYS = 5
+
+
+def _plant_dirty_identities(world: World, rng, used: set, record, enrolled, enrolled_reg, count: int) -> None:
+    """Identity plants of messy registers: J-number records without ID whose name the status
+    registry spells with an inner or full-width space; a child registered twice in the latest
+    snapshot (G number at one school, J number without ID at another); a G student whose ID
+    number cell Excel mangled; wrongly recorded absences that a later correction puts right."""
+    p = world.people
+    picked = _take(enrolled_reg, used, count, rng)
+    _drop_id_from_status(p, picked)
+    for k, i in enumerate(picked):
+        name = p.at[i, "name"]
+        p.at[i, "status_name"] = name[0] + (" " if k % 2 == 0 else "\u3000") + name[1:]
+    record(picked, "id_by_normalised_name")
+    schools = world.schools
+    for i in _take(enrolled_reg, used, 1, rng):
+        grade = calendar.school_year(world.days[-1].astype(object)) - p.at[i, "cohort"] + 1
+        own = p.at[i, "primary_school"] if grade <= 6 else p.at[i, "junior_school"]
+        same_stage = np.nonzero(schools["stage"].to_numpy() == schools.at[own, "stage"])[0]
+        others = same_stage[same_stage != own]
+        if len(others):
+            world.duplicate_registrations[int(i)] = int(others[0])
+            record([i], "duplicate_registration")
+    world.mangled_status_id = int(_take(enrolled, used, 1, rng)[0])
+    record([world.mangled_status_id], "mangled_status_id")
+    n_days = len(world.days)
+    if n_days > CORRECTION_START + 10:
+        picked = _take(enrolled, used, count, rng)
+        for i in picked:
+            world.corrections[int(i)] = (n_days - CORRECTION_START, CORRECTION_DAYS)
+        record(picked, "corrected_absence")
+    towns = world.townships
+    town = int(np.argmax(towns["name"].str.endswith("街道"))) if towns["name"].str.endswith("街道").any() else 0
+    former = "城关镇" if "城关镇" not in set(towns["name"]) else towns.at[town, "name"] + "（旧）"
+    world.renamed_township = (former, town, 0)
+
+
+def _plant_calendar(world: World, used: set) -> None:
+    """Attendance on dates that are not county school days, which must never become school
+    days: one school's holiday class on a public holiday, and a make-up Saturday attended by
+    grade 9 alone. Only unplanted students attend, so the planted truth stays exact."""
+    p = world.people
+    days = world.days
+    last_year = calendar.school_year(days[-1].astype(object))
+    start = max(world.params.start, date(last_year, 9, 1))
+    dates = [start + timedelta(days=k) for k in range((world.params.end - start).days + 1)]
+    cohort = p["cohort"].to_numpy()
+    free = p["student"].to_numpy() & ~p.index.isin(list(used)) & (p["status_id"] != "").to_numpy()
+    begin, end = enrolled_days(world)
+
+    def attending(d: date, who: np.ndarray) -> np.ndarray:
+        k = int(np.searchsorted(days, np.datetime64(d)))
+        return np.nonzero(who & free & (begin <= k) & (end > k))[0]
+
+    holidays = [
+        d
+        for d in dates
+        if calendar.public_holidays().get(d, ("", ""))[0] == "holiday" and calendar.in_term(d) and d.weekday() < 5
+    ]
+    junior = np.nonzero(world.schools["stage"].to_numpy() == "初中")[0]
+    if holidays and len(junior):
+        day = holidays[len(holidays) // 2]
+        grade = last_year - cohort + 1
+        at_school = np.where(grade <= 6, p["primary_school"], p["junior_school"]).astype(int) == junior[0]
+        world.off_calendar.append((day, attending(day, at_school & (grade >= 1) & (grade <= 9)), "holiday_class"))
+    # a Saturday after the last school day of its month: were school days inferred from
+    # attendance, the monthly report would count the whole county on it
+    school_days = set(days.astype(object))
+
+    def month_of(d: date) -> list[date]:
+        return [e for e in dates if (e.year, e.month) == (d.year, d.month) and e in school_days]
+
+    saturdays = [
+        d
+        for d in dates
+        if d.weekday() == 5
+        and calendar.in_term(d)
+        and not calendar.is_working_day(d)
+        and month_of(d)
+        and max(month_of(d)) < d
+    ]
+    if saturdays:
+        day = saturdays[0]
+        world.off_calendar.append((day, attending(day, cohort == last_year - 8), "grade_9_saturday"))

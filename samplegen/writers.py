@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -84,7 +85,22 @@ def _write_reference(world: World, folder: Path) -> int:
             "是否流动人口集中": t["migrant_heavy"],
         }
     ).to_csv(folder / "townships.csv", index=False, encoding="utf-8")
-    return len(s) + len(t)
+    rows = len(s) + len(t)
+    # the county's school calendar, one file per school year, as its 校历 lists it
+    first, last = calendar.school_year(world.params.start), calendar.school_year(world.params.end)
+    for year in range(first, last + 1):
+        lines = calendar.calendar_rows(year)
+        pd.DataFrame(lines, columns=["类型", "开始日期", "结束日期", "名称"]).to_csv(
+            folder / f"校历_{year}-{year + 1}学年.csv", index=False, encoding="utf-8-sig"
+        )
+        rows += len(lines)
+    if world.renamed_township:
+        former, town, _ = world.renamed_township
+        pd.DataFrame({"曾用名": [former], "乡镇代码": [t.at[town, "code"]]}).to_csv(
+            folder / "township_aliases.csv", index=False, encoding="utf-8"
+        )
+        rows += 1
+    return rows
 
 
 def _write_enrollment_history(world: World, folder: Path) -> None:
@@ -140,6 +156,11 @@ def _write_household(world: World, folder: Path, rng, quarantine: list[dict]) ->
     ids[spaced] = ids[spaced].str[:6] + " " + ids[spaced].str[6:]
     bad = reg["student"].to_numpy() & ~reg.index.isin(plant_people) & (rng.random(len(reg)) < 0.002) & ~old
     ids[bad] = reg["id_number"][bad].map(idnumber.with_wrong_check)
+    mangled = _excel_mangled(reg, ids, adults & ~old & ~spaced & ~bad)
+    township = np.where(rng.random(len(reg)) < 0.03, town_code, town_name)
+    if world.renamed_township:
+        former, town, village = world.renamed_township
+        township = np.where((reg["town"] == town).to_numpy() & (reg["village"] == village).to_numpy(), former, township)
     birth = pd.to_datetime(reg["birth"])
     df = pd.DataFrame(
         {
@@ -149,14 +170,15 @@ def _write_household(world: World, folder: Path, rng, quarantine: list[dict]) ->
             "身份证号": ids,
             "出生日期": birth.dt.year.astype(str) + "/" + birth.dt.month.astype(str) + "/" + birth.dt.day.astype(str),
             "与户主关系": reg["role"],
-            "乡镇(街道)": np.where(rng.random(len(reg)) < 0.03, town_code, town_name),
+            "乡镇(街道)": township,
             "村(社区)": _village_names(world)[reg["village"]],
             "人员状态": reg["person_status"],
         }
     )
     name = f"户籍_{world.snapshots[-1].strftime('%Y%m%d')}.csv"
     df.to_csv(folder / name, index=False, encoding="gbk")
-    for pos in np.nonzero(bad)[0]:
+    problems = [(pos, "bad_check_digit") for pos in np.nonzero(bad)[0]] + mangled
+    for pos, reason in sorted(problems):
         quarantine.append(
             {
                 "source": "household",
@@ -164,10 +186,29 @@ def _write_household(world: World, folder: Path, rng, quarantine: list[dict]) ->
                 "row": int(pos) + 2,
                 "column": "身份证号",
                 "value": ids.iloc[pos],
-                "reason": "bad_check_digit",
+                "reason": reason,
             }
         )
     return len(df)
+
+
+def _excel_mangled(reg: pd.DataFrame, ids: pd.Series, eligible: np.ndarray) -> list[tuple[int, str]]:
+    """Two household heads' ID numbers as Excel leaves them after treating them as numbers: shown
+    as 4.10527E+17, or kept with the digits after the 15th zeroed (which breaks the check digit;
+    a number whose check digit would survive is passed over). Returns (position, reason)."""
+    out: list[tuple[int, str]] = []
+    for pos in np.nonzero(eligible & (reg["role"] == "户主").to_numpy())[0]:
+        number = reg["id_number"].iloc[pos]
+        if not number.isdigit() or ids.iloc[pos] != number:
+            continue
+        if not out:
+            ids.iloc[pos] = f"{int(number) / 1e17:.5f}E+17"
+            out.append((int(pos), "bad_format"))
+        elif not idnumber.is_valid(number[:15] + "000"):
+            ids.iloc[pos] = number[:15] + "000"
+            out.append((int(pos), "bad_check_digit"))
+            break
+    return out
 
 
 def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFrame:
@@ -192,10 +233,10 @@ def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFram
     sch = world.schools
     towns = world.townships
     hukou = np.where(s["in_register"], towns["code"].to_numpy()[s["town"]] + "000", s["migrant_area"])
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "全国学籍号": s["student_no"],
-            "姓名": s["name"],
+            "姓名": s["status_name"],
             "性别": np.where(s["male"], "男", "女"),
             "出生日期": np.datetime_as_string(s["birth"].to_numpy().astype("datetime64[D]")),
             "身份证件号": _dirty(s["status_id"], rng, full_width=0.0, lower_x=0.2),
@@ -213,6 +254,24 @@ def _status_frame(world: World, snap: date, use_codes: bool, rng) -> pd.DataFram
             "特殊群体": s["special"],
         }
     )
+    if snap != world.snapshots[-1]:
+        return frame
+    # the latest snapshot: a G student's ID number cell as Excel leaves it, and children also
+    # registered at a second school with a J number and no ID number
+    if world.mangled_status_id in s.index:
+        pos = s.index.get_loc(world.mangled_status_id)
+        frame.iloc[pos, frame.columns.get_loc("身份证件号")] = (
+            f"{int(s['id_number'].iloc[pos][:17] + '0') / 1e17:.5f}E+17"
+        )
+    twins = []
+    for person, other in world.duplicate_registrations.items():
+        if person in s.index:
+            row = frame.iloc[s.index.get_loc(person)].copy()
+            row["全国学籍号"] = "J" + p.at[person, "id_number"][:17] + "2"
+            row["身份证件号"] = ""
+            row["学校标识码"], row["学校名称"] = sch["code"].iloc[other], sch["name"].iloc[other]
+            twins.append(row)
+    return pd.concat([frame, pd.DataFrame(twins)], ignore_index=True) if twins else frame
 
 
 def _write_status(world: World, folder: Path, rng) -> int:
@@ -306,6 +365,9 @@ def _attendance_codes(world: World, idx: np.ndarray, rng) -> np.ndarray:
             codes[r, lead_up - 1] = PRESENT
             codes[r, lead_up + 1] = PRESENT
             codes[r, lead_up] = UNEXCUSED
+    for person, (first, length) in world.corrections.items():
+        if person in pos:
+            codes[pos[person], first : first + length] = PRESENT  # the truth; the monthly file says 旷课
     return codes
 
 
@@ -342,6 +404,10 @@ def _write_attendance(world: World, folder: Path, rng, progress) -> int:
         np.char.replace(np.datetime_as_string(days), "-", ""),
         np.datetime_as_string(days),
     )
+    wrong_from, wrong_to = np.full(len(p), -1), np.full(len(p), -1)
+    for person, (first, length) in world.corrections.items():
+        wrong_from[person], wrong_to[person] = first, first + length
+    corrected = []  # (date text, school, student number, code) of the correction file
     chunk = 50_000
     for c0 in range(0, len(students), chunk):
         idx = students[c0 : c0 + chunk]
@@ -358,6 +424,17 @@ def _write_attendance(world: World, folder: Path, rng, progress) -> int:
             grade = years[day] - cohort[s_idx] + 1
             school = np.where(grade <= 6, primary[s_idx], junior[s_idx])
             code = codes[s_idx, day]
+            person = idx[s_idx]
+            wrong = (day >= wrong_from[person]) & (day < wrong_to[person])
+            if wrong.any():
+                corrected += zip(
+                    np.datetime_as_string(days[day[wrong]]),
+                    school_codes[school[wrong]],
+                    p["student_no"].to_numpy()[person[wrong]],
+                    code[wrong],
+                    strict=True,
+                )
+                code = np.where(wrong, UNEXCUSED, code).astype(code.dtype)
             table = pa.table(
                 [
                     pa.array(date_text[day]),
@@ -371,12 +448,56 @@ def _write_attendance(world: World, folder: Path, rng, progress) -> int:
             writers[m].write_table(table)
             total += len(table)
         progress(f"  attendance: {min(c0 + chunk, len(students)):,}/{len(students):,} students")
+    total += _write_off_calendar(world, writers, schemas, alias_month)
     for w in writers.values():
         w.close()
     # One month is delivered twice: the school re-sent the October file.
     resent = folder / f"考勤_{str(alias_month).replace('-', '')}.csv"
     shutil.copyfile(resent, folder / f"考勤_{str(alias_month).replace('-', '')}_重报.csv")
+    if corrected:
+        total += _write_correction(folder, corrected)
     return total
+
+
+def _write_off_calendar(world: World, writers: dict, schemas: dict, alias_month) -> int:
+    """The rows of the off-calendar plants, all present, into their month's file."""
+    p = world.people
+    school_codes = world.schools["code"].to_numpy()
+    rows = 0
+    for day, persons, _plant in world.off_calendar:
+        month = np.datetime64(day, "M")
+        if month not in writers or not len(persons):
+            continue
+        text = day.strftime("%Y%m%d") if month == alias_month else day.isoformat()
+        grade = calendar.school_year(day) - p["cohort"].to_numpy()[persons] + 1
+        school = np.where(grade <= 6, p["primary_school"].to_numpy()[persons], p["junior_school"].to_numpy()[persons])
+        table = pa.table(
+            [
+                pa.array([text] * len(persons)),
+                pa.array(school_codes[school]),
+                pa.array(p["student_no"].to_numpy()[persons]),
+                pa.array([ATTENDANCE_VALUES[PRESENT]] * len(persons)),
+                pa.array([""] * len(persons)),
+            ],
+            schema=schemas[month],
+        )
+        writers[month].write_table(table)
+        rows += len(table)
+    return rows
+
+
+def _write_correction(folder: Path, corrected: list[tuple]) -> int:
+    """A school's correction of wrongly recorded absences, delivered after every monthly file
+    (its modification time is set so) under a name that sorts before them: 更正考勤_YYYYMM.csv."""
+    first = min(d for d, *_ in corrected)
+    path = folder / f"更正考勤_{first[:7].replace('-', '')}.csv"
+    pd.DataFrame(
+        [(d, school, no, ATTENDANCE_VALUES[c], "") for d, school, no, c in sorted(corrected)],
+        columns=["考勤日期", "学校标识码", "全国学籍号", "考勤状态", "缺勤原因"],
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    latest = max(f.stat().st_mtime_ns for f in folder.glob("*.csv") if f != path)
+    os.utime(path, ns=(latest + 1_000_000_000, latest + 1_000_000_000))
+    return len(corrected)
 
 
 def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict[str, int]) -> None:
@@ -440,7 +561,8 @@ def _write_truth(world: World, truth: Path, quarantine: list[dict], counts: dict
     watch.to_csv(truth / "dropout_watch.csv", index=False)
     _write_poverty_truth(plants, oos, watch, truth)
     _write_leave_truth(world, plants, truth)
-    _write_identity_truth(plants, truth)
+    _write_identity_truth(world, plants, truth)
+    _write_calendar_truth(world, truth)
     _write_case_truth(world, plants, truth)
     _write_handover_truth(world, truth)
     pd.DataFrame(quarantine, columns=["source", "file", "row", "column", "value", "reason"]).to_csv(
@@ -496,16 +618,77 @@ def _write_leave_truth(world: World, plants: pd.DataFrame, truth: Path) -> None:
     pd.DataFrame(rows).sort_values(["id_number", "start_date"]).to_csv(truth / "leave_filings.csv", index=False)
 
 
-def _write_identity_truth(plants: pd.DataFrame, truth: Path) -> None:
-    ident = plants[plants["plant"].isin(["id_by_name", "id_ambiguous"])]
+IDENTITY_PLANTS = {
+    "id_by_name": "name_birth_gender",
+    "id_by_normalised_name": "name_birth_gender_normalised",
+    "id_ambiguous": "ambiguous",
+}
+
+
+def _write_identity_truth(world: World, plants: pd.DataFrame, truth: Path) -> None:
+    """How each record without an ID number is identified (the second registrations of
+    duplicate_registration are matched by name too, then left out: duplicate_registrations.csv)."""
+    ident = plants[plants["plant"].isin(IDENTITY_PLANTS)]
+    twins = plants[plants["plant"] == "duplicate_registration"]
+    twin_numbers = "J" + twins["id_number"].str[:17] + "2"
     out = pd.DataFrame(
         {
-            "student_no": ident["student_no"],
-            "id_number": ident["id_number"],
-            "expected": ident["plant"].map({"id_by_name": "name_birth_gender", "id_ambiguous": "ambiguous"}),
+            "student_no": [*ident["student_no"], *twin_numbers],
+            "id_number": [*ident["id_number"], *twins["id_number"]],
+            "expected": [*ident["plant"].map(IDENTITY_PLANTS), *["name_birth_gender"] * len(twins)],
         }
     )
     out.sort_values("student_no").to_csv(truth / "identity.csv", index=False)
+    pd.DataFrame(
+        {
+            "record_key": twin_numbers,
+            "related_key": twins["student_no"],
+            "school_code": world.schools["code"].to_numpy()[
+                [world.duplicate_registrations[p] for p in twins["person"]]
+            ],
+        }
+    ).sort_values("record_key").to_csv(truth / "duplicate_registrations.csv", index=False)
+
+
+def _write_calendar_truth(world: World, truth: Path) -> None:
+    """Attendance on dates that are not school days, per school and date (off_calendar.csv),
+    and the absences a later correction puts right (corrections.csv)."""
+    p = world.people
+    rows = []
+    for day, persons, _plant in world.off_calendar:
+        grade = calendar.school_year(day) - p["cohort"].to_numpy()[persons] + 1
+        school = np.where(grade <= 6, p["primary_school"].to_numpy()[persons], p["junior_school"].to_numpy()[persons])
+        kind = calendar.public_holidays().get(day, ("", ""))[0]
+        frame = pd.DataFrame({"school": world.schools["code"].to_numpy()[school], "grade": grade})
+        for code, group in frame.groupby("school"):
+            rows.append(
+                {
+                    "attendance_date": day.isoformat(),
+                    "school_code": code,
+                    # the sample's calendar file lists every holiday in term as 放假
+                    "reason": "county_holiday" if kind == "holiday" else "weekend",
+                    "students": len(group),
+                    "lowest_grade": int(group["grade"].min()),
+                    "highest_grade": int(group["grade"].max()),
+                }
+            )
+    columns = ["attendance_date", "school_code", "reason", "students", "lowest_grade", "highest_grade"]
+    pd.DataFrame(rows, columns=columns).sort_values(["attendance_date", "school_code"]).to_csv(
+        truth / "off_calendar.csv", index=False
+    )
+    corrections = [
+        {
+            "student_no": p.at[person, "student_no"],
+            "attendance_date": str(world.days[k]),
+            "recorded": "旷课",
+            "corrected": "出勤",
+        }
+        for person, (first, length) in world.corrections.items()
+        for k in range(first, first + length)
+    ]
+    pd.DataFrame(corrections, columns=["student_no", "attendance_date", "recorded", "corrected"]).sort_values(
+        ["student_no", "attendance_date"]
+    ).to_csv(truth / "corrections.csv", index=False)
 
 
 OUT_OF_SCHOOL_PLANTS = {

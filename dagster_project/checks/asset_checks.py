@@ -24,16 +24,18 @@ from dagster_project.resources import WarehouseResource
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SEEDS_DIR = REPO_ROOT / "dbt" / "seeds"
-REFERENCE_TABLES = ("schools", "townships")
+REFERENCE_TABLES = ("schools", "townships", "township_aliases")
 # Row suites, and the reference tables their value sets read (landed before the check runs).
 ROW_SUITES = {
-    "household": ("townships",),
+    "household": ("townships", "township_aliases"),
     "student_status": ("schools",),
     "attendance": ("schools",),
-    "poverty": ("townships",),
-    "schools": ("townships",),
+    "poverty": ("townships", "township_aliases"),
+    "schools": ("townships", "township_aliases"),
     "townships": (),
     "enrollment_history": (),
+    "calendar": (),
+    "township_aliases": ("townships",),
 }
 
 

@@ -28,6 +28,8 @@ EXTRACTS: tuple[ExtractSpec, ...] = (
     ExtractSpec("schools", "reference", "学校名录", stems=("schools", "学校")),
     ExtractSpec("townships", "reference", "乡镇名录", stems=("townships", "乡镇")),
     ExtractSpec("enrollment_history", "reference", "历年在校生数", stems=("enrollment_history", "历年"), optional=True),
+    ExtractSpec("calendar", "reference", "校历", stems=("calendar", "校历"), optional=True),
+    ExtractSpec("township_aliases", "reference", "乡镇曾用名", stems=("township_aliases", "曾用名"), optional=True),
 )
 
 

@@ -18,6 +18,16 @@ EXTRACTS = {
     "schools": "学校名录",
     "townships": "乡镇名录",
     "enrollment_history": "历年在校生数",
+    "calendar": "校历",
+    "township_aliases": "乡镇曾用名",
+}
+OFF_CALENDAR = {
+    "weekend": "周末",
+    "public_holiday": "法定节假日",
+    "county_holiday": "校历放假",
+    "outside_term": "学期外",
+    "not_held": "全县到校不足",
+    "outside_calendar_span": "日历范围外",
 }
 
 run = data.last_publish(scope).iloc[0]
@@ -91,3 +101,33 @@ fresh = fresh.assign(township=fresh["township_code"].map(names), extract=fresh["
 st.markdown("**按乡镇**（最新数据日期，落后比对日的天数）")
 table = fresh.pivot_table(index="township", columns="extract", values="days_behind", aggfunc="max")
 st.dataframe(table.rename_axis(index="乡镇", columns="落后天数"), width="stretch")
+
+st.subheader("非上学日的考勤")
+off = data.off_calendar_attendance(scope)
+st.caption(
+    "这些日期不是县校历上的上学日（周末、节假日、校历放假、学期外），或校历为上学日但全县到校学生不足一半。"
+    "考勤照常保存，但这些日期不算上学日：不计入连续缺勤、在册判定和月报。确属全县上学日的（如调休上课、补课日），"
+    "请在 reference/校历 中补充「上课」行。"
+)
+if off.empty:
+    st.write("没有非上学日的考勤。")
+else:
+    ui.frame(
+        off.assign(
+            school=off["school_code"].map(names).fillna(off["school_code"]),
+            township=off["township_code"].map(names),
+            reason=off["reason"].map(OFF_CALENDAR),
+            grades=off["lowest_grade"].astype("Int64").astype(str)
+            + "–"
+            + off["highest_grade"].astype("Int64").astype(str),
+        )[["attendance_date", "school", "township", "reason", "school_day_note", "students", "grades"]],
+        {
+            "attendance_date": "日期",
+            "school": "学校",
+            "township": "乡镇",
+            "reason": "原因",
+            "school_day_note": "校历说明",
+            "students": "有考勤的学生数",
+            "grades": "年级",
+        },
+    )

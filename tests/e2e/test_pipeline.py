@@ -240,8 +240,9 @@ def test_lineage_and_dirty_input_were_all_loaded(small_county):
         "select extract, source_file, encoding, header_row, rows_loaded from raw.load_files order by 1, 2",
     )
     by_extract = files.groupby("extract")["source_file"].count().to_dict()
-    # 22 months with school days, one delivered twice, and the last school day delivered on its own
-    assert by_extract["attendance"] == 24
+    # 22 months with school days, one delivered twice, the last school day delivered on its own,
+    # and a correction (更正考勤_YYYYMM.csv)
+    assert by_extract["attendance"] == 25
     assert by_extract["student_status"] == 18  # monthly snapshots of two school years
     household = files[files.extract == "household"].iloc[0]
     assert household["encoding"] == "gb18030"

@@ -1,4 +1,4 @@
--- How current each extract is in each township: the last attendance day of its schools, the
+-- How current each extract is in each township: the last school day its schools have attendance for, the
 -- last status snapshot holding its schools, the household-register snapshot holding its residents.
 with
 
@@ -16,7 +16,10 @@ schools as (
 
 attendance as (
 
-    select * from {{ ref('int_attendance_daily') }}
+    -- school days only: one school's Saturday class does not make its township look current
+    select daily.*
+    from {{ ref('int_attendance_daily') }} as daily
+    inner join {{ ref('int_school_days') }} as school_days on daily.attendance_date = school_days.attendance_date
 
 ),
 

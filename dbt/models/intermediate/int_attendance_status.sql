@@ -1,11 +1,15 @@
--- Per student, their attendance as of the as-of date: last present day, the current unexcused
--- streak (unexcused days since the last present day; leave days neither extend nor break it),
--- and how many of the recent school days they were on the roster at all.
+-- Per student, their attendance on school days up to the as-of date: last present day, the
+-- current unexcused streak (unexcused days since the last present day; leave days neither extend
+-- nor break it), and how many of the recent school days they were on the roster at all. Records
+-- on other dates (audit.off_calendar_attendance) are not school days and do not count.
 with
 
 daily as (
 
-    select * from {{ ref('int_attendance_daily') }}
+    select attendance.*
+    from {{ ref('int_attendance_daily') }} as attendance
+    inner join {{ ref('int_school_days') }} as school_days
+        on attendance.attendance_date = school_days.attendance_date
 
 ),
 

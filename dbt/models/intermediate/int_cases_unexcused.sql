@@ -8,7 +8,11 @@ with
 
 daily as (
 
-    select * from {{ ref('int_attendance_daily') }}
+    -- school days only: records on other dates (audit.off_calendar_attendance) do not count
+    select attendance.*
+    from {{ ref('int_attendance_daily') }} as attendance
+    inner join {{ ref('int_school_days') }} as school_days
+        on attendance.attendance_date = school_days.attendance_date
 
 ),
 

@@ -1,44 +1,21 @@
--- Residents in the latest household-register snapshot with a usable ID number; the birth date
+-- Residents in the latest household-register snapshot with a usable ID number and a township the
+-- county knows, one per ID number (int_household_rows keeps the others out); the birth date
 -- inside the ID number wins over the reported one.
 with
 
-household as (
+rows_kept as (
 
-    select * from {{ ref('stg_household') }}
-
-),
-
-townships as (
-
-    select * from {{ ref('stg_townships') }}
+    select * from {{ ref('int_household_rows') }}
+    where kept_out_reason is null
 
 ),
 
-latest_snapshot as (
-
-    select max(snapshot_date) as snapshot_date from household
-
-),
-
-latest as (
-
-    select household.*
-    from household
-    inner join latest_snapshot on household.snapshot_date = latest_snapshot.snapshot_date
-    where household.id_number is not null
-
-),
-
-resolved as (
+dated as (
 
     select
-        latest.*,
-        townships.township_code,
-        {{ parse_date('substr(latest.id_number, 7, 8)') }} as birth_date,
-        row_number() over (partition by latest.id_number order by latest.source_file, latest.source_row) as id_rank
-    from latest
-    left join townships
-        on latest.township_text = townships.township_code or latest.township_text = townships.township_name
+        rows_kept.*,
+        {{ parse_date('substr(rows_kept.id_number, 7, 8)') }} as birth_date
+    from rows_kept
 
 )
 
@@ -56,5 +33,4 @@ select
     snapshot_date,
     source_file,
     source_row
-from resolved
-where id_rank = 1
+from dated

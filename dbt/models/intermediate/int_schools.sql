@@ -1,3 +1,4 @@
+-- Schools with their township resolved by code, name or a declared former name.
 with
 
 schools as (
@@ -6,9 +7,9 @@ schools as (
 
 ),
 
-townships as (
+township_names as (
 
-    select * from {{ ref('stg_townships') }}
+    select * from {{ ref('int_township_names') }}
 
 )
 
@@ -17,7 +18,6 @@ select
     schools.school_name,
     schools.stage,
     schools.urban_rural,
-    townships.township_code
+    township_names.township_code
 from schools
-left join townships
-    on schools.township_text = townships.township_code or schools.township_text = townships.township_name
+left join township_names on schools.township_text = township_names.township_text

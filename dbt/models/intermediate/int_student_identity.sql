@@ -1,11 +1,14 @@
 -- One identity per student number: the normalised ID number of its latest status record (from
 -- the ID column or a G number); otherwise the household-register resident with the same name,
--- birth date and sex, where exactly one exists. The method is recorded.
+-- birth date and sex, where exactly one exists. Names are compared normalised (inner and
+-- full-width spaces, full-width characters, 〇/○/零, middle dots: macro normalized_name); the
+-- method is recorded, name_birth_gender_normalised where only the normalised names agree.
 with
 
 status as (
 
     select * from {{ ref('stg_student_status') }}
+    where student_no is not null
 
 ),
 
@@ -26,7 +29,10 @@ latest_record as (
 
 students as (
 
-    select * from latest_record
+    select
+        *,
+        {{ normalized_name('student_name') }} as name_key
+    from latest_record
     where recency_rank = 1
 
 ),
@@ -34,13 +40,14 @@ students as (
 resident_keys as (
 
     select
-        person_name,
+        {{ normalized_name('person_name') }} as name_key,
         birth_date,
         gender,
         count(*) as candidates,
-        min(id_number) as id_number
+        min(id_number) as id_number,
+        min(person_name) as resident_name
     from residents
-    group by person_name, birth_date, gender
+    group by {{ normalized_name('person_name') }}, birth_date, gender
 
 ),
 
@@ -51,11 +58,12 @@ name_matches as (
     select
         students.student_no,
         resident_keys.candidates,
-        resident_keys.id_number
+        resident_keys.id_number,
+        resident_keys.resident_name
     from students
     inner join resident_keys
         on
-            students.student_name = resident_keys.person_name
+            students.name_key = resident_keys.name_key
             and students.birth_date_reported = resident_keys.birth_date
             and students.gender = resident_keys.gender
     where students.id_number is null
@@ -77,10 +85,14 @@ matched as (
         case
             when students.id_number is not null and students.id_source = 'g_number' then 'g_number'
             when students.id_number is not null then 'id_number'
-            when name_matches.candidates = 1 then 'name_birth_gender'
+            when name_matches.candidates = 1 and students.student_name = name_matches.resident_name
+                then 'name_birth_gender'
+            when name_matches.candidates = 1 then 'name_birth_gender_normalised'
             when name_matches.candidates > 1 then 'ambiguous'
             else 'unmatched'
-        end as match_method
+        end as match_method,
+        students.source_file,
+        students.source_row
     from students
     left join name_matches on students.student_no = name_matches.student_no
 

@@ -27,6 +27,7 @@ renamed as (
         parsed._source_file as source_file,
         parsed._row_number as source_row,
         parsed._loaded_at as loaded_at,
+        parsed._delivery_seq as delivery_seq,
         parsed.attendance_date,
         parsed."考勤日期" as attendance_date_raw,
         case
@@ -34,8 +35,8 @@ renamed as (
             when parsed.attendance_date > current_date then 'future_date'
             when parsed.attendance_date < cast('2000-01-01' as date) then 'date_out_of_range'
         end as date_issue,
-        trim(parsed."学校标识码") as school_code,
-        upper(trim(parsed."全国学籍号")) as student_no,
+        nullif(trim(parsed."学校标识码"), '') as school_code,
+        nullif(upper(trim(parsed."全国学籍号")), '') as student_no,
         coalesce(attendance_values.attendance_code, 'unknown') as attendance_code,
         coalesce(attendance_values.attendance_kind, 'unknown') as attendance_kind,
         parsed."考勤状态" as attendance_raw,

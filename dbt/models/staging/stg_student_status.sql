@@ -18,27 +18,59 @@ grade_values as (
 
 ),
 
-with_id_source as (
+with_id_texts as (
 
     select
         *,
-        upper(trim("全国学籍号")) as student_no_text,
+        nullif(upper(trim("全国学籍号")), '') as student_no_text,
+        {{ clean_id_text('"身份证件号"') }} as id_column_text,
         -- a G student number carries the ID number
-        coalesce(
-            nullif("身份证件号", ''),
-            case when upper(trim("全国学籍号")) like 'G%' then substr(trim("全国学籍号"), 2) end
-        ) as id_given,
         case
-            when nullif("身份证件号", '') is not null then 'id_column'
-            when upper(trim("全国学籍号")) like 'G%' then 'g_number'
-        end as id_source
+            when upper(trim("全国学籍号")) like 'G%' then {{ clean_id_text('substr(trim("全国学籍号"), 2)') }}
+        end as g_number_text
     from source
+
+),
+
+id_column_checked as (
+
+    select
+        *,
+        {{ id_number_issue('id_column_text') }} as id_column_issue
+    from with_id_texts
+
+),
+
+classified as (
+
+    -- the G number is checked only where the ID column is unusable (it is the fallback)
+    select
+        *,
+        case
+            when id_column_issue not in ('ok', 'converted_15') and g_number_text is not null
+                then {{ id_number_issue('g_number_text') }}
+        end as g_number_issue
+    from id_column_checked
 
 ),
 
 identified as (
 
-    {{ select_with_id_number('with_id_source', 'id_given') }}
+    -- the ID column when it is usable, else the G number's (an ID column mangled by Excel, such
+    -- as 4.10527E+17, does not hide the G number's ID)
+    select
+        *,
+        case
+            when id_column_issue in ('ok', 'converted_15')
+                then {{ normalized_id_number('id_column_text', 'id_column_issue') }}
+            when g_number_issue in ('ok', 'converted_15')
+                then {{ normalized_id_number('g_number_text', 'g_number_issue') }}
+        end as id_number,
+        case
+            when id_column_issue in ('ok', 'converted_15') then 'id_column'
+            when g_number_issue in ('ok', 'converted_15') then 'g_number'
+        end as id_source
+    from classified
 
 ),
 
@@ -54,9 +86,10 @@ renamed as (
         {{ parse_date('identified."出生日期"') }} as birth_date_reported,
         nullif(identified."身份证件号", '') as id_number_raw,
         identified.id_number,
-        identified.id_number_issue,
+        identified.id_column_issue as id_number_issue,
+        identified.g_number_issue,
         identified.id_source,
-        trim(identified."学校标识码") as school_code,
+        nullif(trim(identified."学校标识码"), '') as school_code,
         nullif(identified."学校名称", '') as school_name,
         grade_values.grade,
         identified."年级" as grade_raw,
