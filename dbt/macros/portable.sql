@@ -54,3 +54,29 @@
 {% macro duckdb__day_of_week_iso(expr) -%}
     isodow({{ expr }})
 {%- endmacro %}
+
+{#- SHA-256 of a text as 64 lower-case hex characters. -#}
+{% macro sha2(expr) -%}
+    {{ return(adapter.dispatch('sha2', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sha2(expr) -%}
+    sha2({{ expr }}, 256)
+{%- endmacro %}
+
+{% macro duckdb__sha2(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{#- A hexadecimal text (up to 15 digits) as a bigint. -#}
+{% macro hex_to_bigint(expr) -%}
+    {{ return(adapter.dispatch('hex_to_bigint', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__hex_to_bigint(expr) -%}
+    cast(conv({{ expr }}, 16, 10) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__hex_to_bigint(expr) -%}
+    cast('0x' || {{ expr }} as bigint)
+{%- endmacro %}
