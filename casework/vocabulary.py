@@ -1,6 +1,6 @@
-"""The contract's case-work vocabulary (措施, 结果, 辍学原因, 参与部门), read from the dbt seed
-``casework_values.csv``: one list for the dashboard's form, the workbook's validation lists and
-the dbt models that check and count the actions."""
+"""The contract's case-work vocabulary (措施, 结果, 辍学原因, 参与部门), read from the dbt seeds
+``casework_values.csv`` and ``casework_cause_departments.csv``: one list for the dashboard's
+form, the workbook's validation lists and the dbt models that check and count the actions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from functools import cache
 
 from casework.config import REPO_ROOT
 
-SEED = REPO_ROOT / "dbt" / "seeds" / "casework_values.csv"
+SEEDS = REPO_ROOT / "dbt" / "seeds"
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,10 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    with SEED.open(encoding="utf-8") as f:
+    with (SEEDS / "casework_values.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    with (SEEDS / "casework_cause_departments.csv").open(encoding="utf-8") as f:
+        pairs = [(r["cause"], r["department"]) for r in csv.DictReader(f)]
 
     def values(name: str) -> tuple[str, ...]:
         return tuple(r["value"] for r in rows if r["list"] == name)
@@ -43,7 +45,5 @@ def vocabulary() -> Vocabulary:
         causes=values("cause"),
         departments=values("department"),
         codes={(r["list"], r["value"]): r["code"] for r in rows},
-        cause_departments={
-            r["value"]: tuple(d for d in r["departments"].split("、") if d) for r in rows if r["list"] == "cause"
-        },
+        cause_departments={c: tuple(d for cause, d in pairs if cause == c) for c in values("cause")},
     )

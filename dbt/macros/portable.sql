@@ -80,3 +80,16 @@
 {% macro duckdb__hex_to_bigint(expr) -%}
     cast('0x' || {{ expr }} as bigint)
 {%- endmacro %}
+
+{#- The p-quantile (0 < p < 1) of a numeric expression, interpolated (an aggregate). -#}
+{% macro percentile(expr, p) -%}
+    {{ return(adapter.dispatch('percentile', 'kcbx')(expr, p)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expr, p) -%}
+    percentile({{ expr }}, {{ p }})
+{%- endmacro %}
+
+{% macro duckdb__percentile(expr, p) -%}
+    quantile_cont({{ expr }}, {{ p }})
+{%- endmacro %}
