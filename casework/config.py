@@ -18,19 +18,20 @@ def raw_dir() -> Path:
     return Path(os.environ.get("KCBX_RAW_DIR", REPO_ROOT / "data" / "raw")).resolve()
 
 
-def data_dir() -> Path:
-    return raw_dir().parent
+def data_dir(raw: Path | None = None) -> Path:
+    """The data folder: the parent of the raw folder (``raw``, default ``KCBX_RAW_DIR``)."""
+    return (Path(raw).resolve() if raw else raw_dir()).parent
 
 
-def key_file() -> Path:
+def key_file(raw: Path | None = None) -> Path:
     """The county's secret key for case numbers (created once, on first use)."""
-    return Path(os.environ.get("KCBX_CASE_ID_KEY_FILE", data_dir() / "case_id.key")).resolve()
+    return Path(os.environ.get("KCBX_CASE_ID_KEY_FILE", data_dir(raw) / "case_id.key")).resolve()
 
 
-def store_url() -> str:
+def store_url(raw: Path | None = None) -> str:
     """The operational store: an SQLAlchemy URL; a plain path means an SQLite file."""
     given = os.environ.get("KCBX_CASEWORK_DB")
     if given and "://" in given:
         return given
-    path = Path(given).resolve() if given else data_dir() / "casework.sqlite"
+    path = Path(given).resolve() if given else data_dir(raw) / "casework.sqlite"
     return f"sqlite:///{path}"

@@ -47,3 +47,25 @@ def vocabulary() -> Vocabulary:
         codes={(r["list"], r["value"]): r["code"] for r in rows},
         cause_departments={c: tuple(d for cause, d in pairs if cause == c) for c in values("cause")},
     )
+
+
+# Chinese labels of the codes the marts use (case_deadlines.duty, .status, .file_kind).
+DUTIES = {
+    "contact": "联系家长或家访",
+    "three_line_platform": "三线报告-平台",
+    "three_line_township": "三线报告-乡镇",
+    "three_line_county": "三线报告-县局",
+    "persuasion": "劝返",
+    "dropout_report": "辍学情况报告单",
+    "return_notice": "限期返校通知书",
+    "joint_persuasion": "联合劝返",
+    "hukou_letter": "发函户籍地",
+    "home_teaching": "送教上门",
+}
+STATUSES = {"done": "按期完成", "done_late": "逾期完成", "due": "未到期", "overdue": "已逾期"}
+FILE_KINDS = {
+    "suspected_dropout": "疑似辍学",
+    "out_of_school": "适龄失学",
+    "absent_3d": "连续旷课3天",
+    "home_teaching": "送教上门",
+}
