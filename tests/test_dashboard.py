@@ -73,7 +73,7 @@ def test_login_rejects_a_wrong_password_and_admits_the_demo_user(app_env):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["user"].township_code == TOWNSHIP
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "今日待办"  # the landing page of every role
 
 
 def test_overview_key_counts_come_from_the_monthly_report(app_env):

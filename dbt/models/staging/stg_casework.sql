@@ -42,7 +42,7 @@ from_files as (
         nullif(trim(files."结果"), '') as result,
         nullif(trim(files."辍学原因"), '') as cause,
         nullif(trim(files."备注"), '') as notes,
-        coalesce(uploads.uploaded_by, files._source_file) as recorded_by,
+        uploads.uploaded_by as recorded_by,
         files._loaded_at as recorded_at,
         uploads.file_name is not null as is_upload,
         uploads.uploaded_role as scope_role,
