@@ -364,3 +364,13 @@ def existing_store_state(url: str | None = None) -> tuple[int, int, datetime | N
 def local_today() -> date:
     """Today where the county works (an action dated later is refused)."""
     return datetime.now(LOCAL_TIME).date()
+
+
+def as_folder_entry(url: str | None = None) -> tuple[str, int, int] | None:
+    """The store as the new-file sensor sees a file: (name, entries, the newest entry's time in
+    nanoseconds since the epoch); None while there is no store or no entry."""
+    state = existing_store_state(url)
+    if not state or not state[0]:
+        return None
+    n, last, newest = state
+    return ("看板录入", n * 1_000_003 + last, int(newest.replace(tzinfo=UTC).timestamp() * 1e9))

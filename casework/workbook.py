@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -103,3 +104,16 @@ def build(rows: Iterable[Mapping[str, object]], unit_name: str, as_of: date) -> 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def rows_outside(table: pd.DataFrame, cases: set[str], people: set[str]) -> list[int]:
+    """Row numbers of a returned workbook (as the reader parsed it) that record an action for a case
+    or child not among ``cases`` (case numbers) and ``people`` (full ID and student numbers):
+    an upload is refused when any row is outside the uploader's scope."""
+    filled = table[[c for c in ACTION_COLUMNS if c in table.columns]].fillna("").ne("").any(axis=1)
+
+    def known(column: str, values: set[str]) -> pd.Series:
+        return table[column].isin(values) if column in table.columns else pd.Series(False, index=table.index)
+
+    ok = known("案件编号", cases) | known("身份证号", people) | known("全国学籍号", people)
+    return [int(n) for n in table.loc[filled & ~ok, "_row_number"]]

@@ -124,13 +124,7 @@ with right:
                 st.error(f"无法读取该工作簿：{e.problem}。请使用本页下载的工作簿填写。")
         if parsed is not None:
             table = parsed.table.to_pandas()
-            cases, people = cw.known_in_scope(scope)
-            outside = [
-                int(r["_row_number"])
-                for _, r in table.iterrows()
-                if any(r.get(c) for c in ("日期", "措施", "责任人", "结果", "备注"))
-                and not (r.get("案件编号") in cases or r.get("身份证号") in people or r.get("全国学籍号") in people)
-            ]
+            outside = workbook.rows_outside(table, *cw.known_in_scope(scope))
             if outside:
                 st.error(
                     f"第 {'、'.join(map(str, outside[:20]))} 行的案件不在您的管理范围内（或案件编号、身份证号无法识别），"
