@@ -61,22 +61,24 @@ def pick_case(case_ids: pd.Series, key: str) -> None:
         open_case(chosen)
 
 
+def _day(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%d").fillna("")
+
+
 def duties_table(duties: pd.DataFrame) -> pd.DataFrame:
     """Duties with Chinese labels, as on the case page and the 今日待办 list."""
     table = pd.DataFrame(
         {
             "职责": duties["duty"].map(DUTIES),
-            "月份": duties["month"],
-            "起算日": duties["trigger_on"].dt.date,
-            "期限": duties["due_on"].dt.date,
+            "月份": duties["month"].fillna(""),
+            "起算日": _day(duties["trigger_on"]),
+            "期限": _day(duties["due_on"]),
             "已登记/需要": duties["done_count"].astype(str) + " / " + duties["required_count"].astype(str),
-            "完成日期": duties["done_on"].dt.date,
+            "完成日期": _day(duties["done_on"]),
             "状态": duties["status"].map(STATUSES),
         }
     )
-    if table["月份"].isna().all():
-        table = table.drop(columns=["月份"])
-    return table.astype(object).where(table.notna(), "")
+    return table.drop(columns=["月份"]) if (table["月份"] == "").all() else table
 
 
 def _timeline(case_id: str) -> pd.DataFrame:
@@ -131,6 +133,7 @@ def _timeline(case_id: str) -> pd.DataFrame:
     if not frames:
         return dashboard
     timeline = pd.concat(frames, ignore_index=True).sort_values(["action_date", "recorded_at"], kind="stable")
+    timeline["action_date"] = timeline["action_date"].astype(str)
     return timeline.astype(object).where(timeline.notna(), "")
 
 
