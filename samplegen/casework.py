@@ -477,7 +477,7 @@ def write(world: World, raw: Path, truth: Path, force: bool = False, progress=pr
     quarantine = []
     written = []
     for n, (town, rows) in enumerate(sorted(by_town.items())):
-        name = f"劝返工作记录_{town_names[town]}_{as_of:%Y%m%d}.xlsx"
+        name = f"劝返工作记录_{town}_{as_of:%Y%m%d}.xlsx"  # by code: every role sees file names
         if n == 0:
             for row, reason in _bad_rows(world, files, as_of):
                 quarantine.append(

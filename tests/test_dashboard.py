@@ -246,6 +246,7 @@ def test_a_newly_published_warehouse_is_picked_up_without_a_restart(app_env, tmp
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["user"] = USERS["county"]
     at.run()
+    at.switch_page(PAGES["总览"]).run()  # the landing page is 今日待办
     before = {m.label: m.value for m in at.metric}["有学籍学生"]
 
     staged = tmp_path / ".warehouse.new"

@@ -69,12 +69,14 @@ else:
         }
     )
     st.caption("点选一行，进入该案件登记措施。")
+    # a new key after each pick, so that coming back here does not pick the same row again
+    nonce = st.session_state.setdefault("today_list_nonce", 0)
     picked = st.dataframe(
-        shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="today_list"
+        shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"today_{nonce}"
     )
-    rows = picked.selection.rows
-    if rows:
-        case_panel.open_case(shown["案件编号"].iloc[rows[0]])
+    if picked.selection.rows:
+        st.session_state["today_list_nonce"] = nonce + 1
+        case_panel.open_case(shown["案件编号"].iloc[picked.selection.rows[0]])
 
 st.markdown("#### 离线填写：工作簿")
 left, right = st.columns(2)

@@ -6,7 +6,7 @@
     logs and the warehouse ever contain). Its path: KCBX_CASE_ID_KEY_FILE, by default
     case_id.key in the data folder (the raw folder's parent). The Dagster asset
     casework/case_id_key creates it before dbt runs; a model that uses the key declares
-    -- depends_on: {{ source('casework', 'case_id_key') }} so that it runs after that asset. -#}
+    -- depends_on: {{ source('raw', 'case_id_key') }} so that it runs after that asset. -#}
 
 {% macro case_id_key_file() -%}
     {{ return(env_var('KCBX_CASE_ID_KEY_FILE', env_var('KCBX_RAW_DIR', '../data/raw') ~ '/../case_id.key')) }}

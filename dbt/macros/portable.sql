@@ -93,3 +93,16 @@
 {% macro duckdb__percentile(expr, p) -%}
     quantile_cont({{ expr }}, {{ p }})
 {%- endmacro %}
+
+{#- A timestamp (UTC, without time zone) from nanoseconds since the epoch. -#}
+{% macro timestamp_from_epoch_ns(expr) -%}
+    {{ return(adapter.dispatch('timestamp_from_epoch_ns', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_from_epoch_ns(expr) -%}
+    timestamp_micros(cast({{ expr }} / 1000 as bigint))
+{%- endmacro %}
+
+{% macro duckdb__timestamp_from_epoch_ns(expr) -%}
+    make_timestamp(cast({{ expr }} // 1000 as bigint))
+{%- endmacro %}

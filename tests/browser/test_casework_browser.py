@@ -104,6 +104,22 @@ def test_a_township_user_records_three_attempts_one_late_and_the_night_marks_the
             assert not FULL_ID.findall(text), f"{title}: a full ID number shown to a township user"
             page.screenshot(path=str(SCREENSHOTS / f"casework_{title}.png"), full_page=True)
 
+        # a row of 今日待办 leads to its case with the action form, and back again
+        browser.open_page(page, "今日待办")
+        first_case = _sql(
+            env,
+            "select case_id from marts.case_deadlines where status in ('due', 'overdue') and is_open "
+            "and township_code = ? order by status desc, due_on, case_id, duty limit 1",
+            [TOWNSHIP],
+        )[0][0]  # the list's first row
+        box = page.locator('[data-testid="stDataFrame"]').last.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        page.get_by_text(f"案件 {first_case}").first.wait_for()
+        page.get_by_role("button", name="登记").wait_for()  # with the action form
+        browser.open_page(page, "今日待办")
+        page.wait_for_timeout(1500)
+        assert page.get_by_role("heading", name="今日待办", level=1).is_visible()
+
         browser.open_page(page, "案件")
         box = page.get_by_label("案件编号", exact=True)
         box.fill(case_id.lower().replace("-", " "))  # as read out on the phone

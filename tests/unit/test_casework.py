@@ -111,3 +111,16 @@ def test_the_sensor_fires_on_new_entries_in_the_dashboard(tmp_path, monkeypatch)
     assert after.fingerprint != before.fingerprint and after.files == before.files + 1
     result = new_files_sensor(dg.build_sensor_context(cursor=first.cursor))
     assert isinstance(result, dg.SensorResult) and result.cursor == after.fingerprint
+
+
+def test_new_entries_or_workbooks_rebuild_the_case_work_marts():
+    import json
+
+    from dagster_project.assets.dbt import BOOKKEEPING_SOURCES, not_downstream
+
+    manifest = json.loads((REPO / "dbt" / "target" / "manifest.json").read_text())
+    marts = {"case_actions", "case_deadlines", "home_teaching", "casework_effectiveness", "int_case_persuasion"}
+    for landed in ("casework_entries", "casework"):
+        left_out = set(not_downstream(manifest, [landed, *BOOKKEEPING_SOURCES]))
+        assert not marts & left_out, f"a night with new {landed} leaves {marts & left_out} as they were"
+        assert "ledger_cases" in left_out  # the case ledger does not depend on case work

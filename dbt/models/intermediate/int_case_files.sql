@@ -4,7 +4,7 @@
 -- status snapshot, the home-teaching file of the school year. window_start is the first date an
 -- action belongs to the file: for a case opened by an unexcused streak, the streak's 3rd day
 -- (the contact duty starts there), else the opening date.
--- depends_on: {{ source('casework', 'case_id_key') }}
+-- depends_on: {{ source('raw', 'case_id_key') }}
 with
 
 as_of as (

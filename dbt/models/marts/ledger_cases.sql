@@ -3,7 +3,7 @@
 -- would open while an earlier one is still open is not opened. Closed cases stay with their
 -- reason and date; a child who returns and later stops again gets a new case.
 -- The case number is opaque (a keyed hash, see macros/case_id.sql): it never shows the ID number.
--- depends_on: {{ source('casework', 'case_id_key') }}
+-- depends_on: {{ source('raw', 'case_id_key') }}
 with
 
 as_of as (

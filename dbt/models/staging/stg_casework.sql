@@ -6,19 +6,26 @@ with
 
 files as (
 
-    select * from {{ source('casework', 'casework') }}
+    select * from {{ source('raw', 'casework') }}
 
 ),
 
 entries as (
 
-    select * from {{ source('casework', 'casework_entries') }}
+    select * from {{ source('raw', 'casework_entries') }}
 
 ),
 
 uploads as (
 
-    select * from {{ source('casework', 'casework_uploads') }}
+    select * from {{ source('raw', 'casework_uploads') }}
+
+),
+
+load_files as (
+
+    select * from {{ source('raw', 'load_files') }}
+    where extract = 'casework'
 
 ),
 
@@ -43,13 +50,15 @@ from_files as (
         nullif(trim(files."辍学原因"), '') as cause,
         nullif(trim(files."备注"), '') as notes,
         uploads.uploaded_by as recorded_by,
-        files._loaded_at as recorded_at,
+        -- when the workbook was uploaded, or else written (not when it landed: a rebuild lands it again)
+        coalesce(uploads.uploaded_at, {{ timestamp_from_epoch_ns('load_files.file_mtime_ns') }}) as recorded_at,
         uploads.file_name is not null as is_upload,
         uploads.uploaded_role as scope_role,
         uploads.township_code as scope_township_code,
         uploads.school_code as scope_school_code
     from files
     left join uploads on files._source_file = 'casework/' || uploads.file_name
+    left join load_files on files._source_file = load_files.source_file
 
 ),
 
