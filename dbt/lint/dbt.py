@@ -19,3 +19,7 @@ def datediff(first_date, second_date, datepart):
 
 def date_spine(datepart, start_date, end_date):
     return f"select unnest(generate_series({start_date}, {end_date}, interval 1 {datepart})) as date_{datepart}"
+
+
+def type_string():
+    return "varchar"

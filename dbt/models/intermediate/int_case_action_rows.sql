@@ -24,7 +24,7 @@ known_children as (
 
     select
         id_number,
-        cast(null as varchar) as student_no,
+        cast(null as {{ dbt.type_string() }}) as student_no,
         id_number as child_key
     from {{ ref('int_household_members') }}
     union all
@@ -73,8 +73,8 @@ copies as (
                 then row_number() over (
                     partition by
                         stg.source_kind, stg.case_id_given, coalesce(stg.id_number, stg.id_given), stg.student_no_given,
-                        coalesce(cast(stg.action_date as varchar), stg.action_date_raw), stg.action, stg.person,
-                        stg.departments, stg.result, stg.cause, stg.notes
+                        coalesce(cast(stg.action_date as {{ dbt.type_string() }}), stg.action_date_raw),
+                        stg.action, stg.person, stg.departments, stg.result, stg.cause, stg.notes
                     order by stg.delivery_seq, stg.source_file, stg.source_row
                 )
             else 1

@@ -191,7 +191,7 @@ case_deadlines as (
         case_duties.required_count,
         case_duties.done_count,
         case_duties.done_on,
-        cast(null as varchar) as month
+        cast(null as {{ dbt.type_string() }}) as month
     from case_duties
     inner join working_days as start_day on case_duties.trigger_on = start_day.calendar_date
     left join working_days as due_day
@@ -240,8 +240,8 @@ home_teaching as (
         count(visits.visit) as done_count,
         min(case when visits.visit = {{ var('casework_home_teaching_visits') }} then visits.action_date end)
             as done_on,
-        cast(year(months.month_start) as varchar) || '-' || lpad(cast(month(months.month_start) as varchar), 2, '0')
-            as month
+        cast(year(months.month_start) as {{ dbt.type_string() }}) || '-'
+        || lpad(cast(month(months.month_start) as {{ dbt.type_string() }}), 2, '0') as month
     from files
     inner join months on files.opened_on <= months.month_start
     left join visits on files.case_id = visits.case_id and months.month_start = visits.month_start

@@ -157,7 +157,7 @@ streak_file_rows as (
 
     select
         {{ case_id(
-            'case_key.case_key', ["'absent_3d'", 'streak_files.child_key', 'cast(streak_files.streak_3_on as varchar)']
+            'case_key.case_key', ["'absent_3d'", 'streak_files.child_key', 'cast(streak_files.streak_3_on as ' ~ dbt.type_string() ~ ')']
         ) }} as case_id,
         'absent_3d' as file_kind,
         'unexcused_absence' as trigger,
@@ -171,7 +171,7 @@ streak_file_rows as (
         streak_files.streak_3_on,
         cast(null as date) as escalated_on,
         cast(null as date) as closed_on,
-        cast(null as varchar) as close_reason,
+        cast(null as {{ dbt.type_string() }}) as close_reason,
         true as is_open
     from streak_files
     cross join case_key
@@ -212,7 +212,7 @@ home_teaching_rows as (
     select
         {{ case_id(
             'case_key.case_key',
-            ["'home_teaching'", 'home_teaching.child_key', 'cast(home_teaching.school_year as varchar)']
+            ["'home_teaching'", 'home_teaching.child_key', 'cast(home_teaching.school_year as ' ~ dbt.type_string() ~ ')']
         ) }} as case_id,
         'home_teaching' as file_kind,
         'home_teaching' as trigger,
@@ -226,7 +226,7 @@ home_teaching_rows as (
         cast(null as date) as streak_3_on,
         cast(null as date) as escalated_on,
         cast(null as date) as closed_on,
-        cast(null as varchar) as close_reason,
+        cast(null as {{ dbt.type_string() }}) as close_reason,
         true as is_open
     from home_teaching
     cross join case_key

@@ -127,8 +127,9 @@ case_key as (
 )
 
 select
-    {{ case_id('case_key.case_key', ['kept.kind', 'kept.child_key', 'cast(kept.opened_on as varchar)']) }}
-        as case_id,
+    {{ case_id(
+        'case_key.case_key', ['kept.kind', 'kept.child_key', 'cast(kept.opened_on as ' ~ dbt.type_string() ~ ')']
+    ) }} as case_id,
     kept.child_key,
     kept.id_number,
     kept.student_no,

@@ -67,7 +67,7 @@ from_entries as (
     select
         'dashboard' as source_kind,
         'dashboard' as source,
-        cast(null as varchar) as source_file,
+        cast(null as {{ dbt.type_string() }}) as source_file,
         cast(entry_id as bigint) as source_row,
         cast(null as bigint) as delivery_seq,
         cast(supersedes as bigint) as supersedes,
@@ -75,7 +75,7 @@ from_entries as (
         case_id as case_id_given,
         id_number as id_given,
         student_no as student_no_given,
-        cast(action_date as varchar) as action_date_raw,
+        cast(action_date as {{ dbt.type_string() }}) as action_date_raw,
         action,
         person,
         departments,
@@ -86,9 +86,9 @@ from_entries as (
         entered_at as recorded_at,
         false as is_upload,
         -- scope was checked when the entry was made
-        cast(null as varchar) as scope_role,
-        cast(null as varchar) as scope_township_code,
-        cast(null as varchar) as scope_school_code
+        cast(null as {{ dbt.type_string() }}) as scope_role,
+        cast(null as {{ dbt.type_string() }}) as scope_township_code,
+        cast(null as {{ dbt.type_string() }}) as scope_school_code
     from entries
 
 ),
