@@ -13,7 +13,7 @@ PORT ?= 8501
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild forget accept sql dashboard bench-pages demo dev lint browser test bench clean
+.PHONY: help setup sample manifest pipeline rebuild forget accept sql dashboard bench-pages demo dev lint browser postgres test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -83,7 +83,14 @@ browser:  ## Debian's Chromium and CJK fonts for the browser test and the page b
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
-test: setup manifest lint browser  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
+postgres:  ## Debian's PostgreSQL for the case-work store tests (apt, once; the tests start a throw-away cluster)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "== postgres: installing postgresql (apt)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql || \
+		echo "== postgres: PostgreSQL could not be installed: its store tests will be skipped, saying so"; }
+
+test: setup manifest lint browser postgres  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
 	$(BIN)/pytest
 
 bench: manifest browser  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from dagster_project.assets.casework import casework_assets
 from dagster_project.assets.dbt import DBT_PROJECT, build_dbt_assets
 from dagster_project.assets.publish import build_publish_asset
 from dagster_project.assets.raw import raw_assets
@@ -21,7 +22,7 @@ _settings = Settings.from_env()
 _dbt_models = build_dbt_assets()
 
 defs = dg.Definitions(
-    assets=[*raw_assets(_settings), _dbt_models, build_publish_asset(_dbt_models)],
+    assets=[*raw_assets(_settings), *casework_assets, _dbt_models, build_publish_asset(_dbt_models)],
     asset_checks=asset_checks(),
     jobs=[nightly_job],
     schedules=[nightly_schedule],

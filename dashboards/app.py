@@ -45,12 +45,15 @@ with st.sidebar:
 
 st.navigation(
     [
-        st.Page("views/overview.py", title="总览", icon=":material/dashboard:", default=True),
+        st.Page("views/today.py", title="今日待办", icon=":material/checklist:", default=True),
+        st.Page("views/overview.py", title="总览", icon=":material/dashboard:"),
         st.Page("views/compare.py", title="三比对", icon=":material/compare_arrows:"),
         st.Page("views/student.py", title="一生一档", icon=":material/person_search:"),
         st.Page("views/ledgers.py", title="台账", icon=":material/menu_book:"),
         st.Page("views/reports.py", title="报表", icon=":material/table_view:"),
         st.Page("views/risk.py", title="风险", icon=":material/warning:"),
+        st.Page("views/case.py", title="案件", icon=":material/edit_note:"),
+        st.Page("views/casework.py", title="劝返成效", icon=":material/trending_up:"),
         st.Page("views/quality.py", title="数据质量", icon=":material/fact_check:"),
     ]
 ).run()

@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 # Page titles as in the navigation, in order.
-PAGES = ("总览", "三比对", "一生一档", "台账", "报表", "风险", "数据质量")
+PAGES = ("今日待办", "总览", "三比对", "一生一档", "台账", "报表", "风险", "案件", "劝返成效", "数据质量")
 
 
 def chromium_path() -> str:

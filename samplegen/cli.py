@@ -9,8 +9,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from samplegen import casework, writers
 from samplegen import world as world_mod
-from samplegen import writers
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     params = world_mod.Params(args.county, args.students, args.start, args.end, args.seed)
     print(f"generating a synthetic county {args.county}, {args.students:,} students, {args.start}..{args.end}")
     world = world_mod.build(params)
+    casework.plant(world, args.seed + 12)
     counts = writers.write_all(world, args.raw, args.truth)
+    casework.write(world, args.raw, args.truth, force=args.force)
     total = sum(counts.values())
     print(
         f"done: {total:,} rows in {args.raw} (truth in {args.truth}), "

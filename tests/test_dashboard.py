@@ -73,7 +73,7 @@ def test_login_rejects_a_wrong_password_and_admits_the_demo_user(app_env):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["user"].township_code == TOWNSHIP
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "今日待办"  # the landing page of every role
 
 
 def test_overview_key_counts_come_from_the_monthly_report(app_env):
@@ -246,6 +246,7 @@ def test_a_newly_published_warehouse_is_picked_up_without_a_restart(app_env, tmp
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["user"] = USERS["county"]
     at.run()
+    at.switch_page(PAGES["总览"]).run()  # the landing page is 今日待办
     before = {m.label: m.value for m in at.metric}["有学籍学生"]
 
     staged = tmp_path / ".warehouse.new"

@@ -1,5 +1,5 @@
 """When the nightly job runs: every night at 02:00 Beijing time, and as soon as a county drops new
-or changed extract files into the raw folder.
+or changed extract files into the raw folder (or makes new case-work entries in the dashboard).
 
 Both go through the instance's run queue, which runs one run at a time (dagster.yaml); a run
 started by hand from the command line is held off by the build lock (resources.py).
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from casework.config import store_url
+from casework.store import as_folder_entry
 from dagster_project.config import Settings
 from dagster_project.ingest.landing import list_files
 from dagster_project.ingest.specs import EXTRACTS
@@ -47,6 +49,8 @@ def raw_folder_state(raw_dir: Path) -> RawFolderState:
         for p in list_files(raw_dir, spec)
         for st in [p.stat()]
     )
+    # entries made in the dashboard (the case-work store) count like a file of their own
+    entries += [e for e in [as_folder_entry(store_url(raw_dir))] if e]
     digest = hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()[:16]
     newest = max((mtime for _, _, mtime in entries), default=0) / 1e9
     return RawFolderState(digest, len(entries), newest)

@@ -25,6 +25,7 @@ EXTRACTS: tuple[ExtractSpec, ...] = (
     ExtractSpec("student_status", "student_status", "学籍", snapshot=True),
     ExtractSpec("attendance", "attendance", "在校考勤"),
     ExtractSpec("poverty", "poverty", "脱贫户/监测户", snapshot=True),
+    ExtractSpec("casework", "casework", "劝返与个案工作记录", optional=True),
     ExtractSpec("schools", "reference", "学校名录", stems=("schools", "学校")),
     ExtractSpec("townships", "reference", "乡镇名录", stems=("townships", "乡镇")),
     ExtractSpec("enrollment_history", "reference", "历年在校生数", stems=("enrollment_history", "历年"), optional=True),

@@ -10,6 +10,7 @@ from dashboards import data, ui
 scope = ui.current_scope()
 ui.header("三比对", scope)
 names = data.unit_names(scope)
+st.page_link("views/case.py", label="按案件编号登记劝返措施（案件页）", icon=":material/edit_note:")
 
 
 def with_names(df: pd.DataFrame) -> pd.DataFrame:

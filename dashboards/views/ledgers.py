@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import case_panel, data, ui
 
 scope = ui.current_scope()
 ui.header("台账", scope)
@@ -78,6 +78,7 @@ with tabs[1]:
     if not reasons.empty:
         ui.bar_chart(reasons.index, reasons.to_numpy(), "已销号案件的销号原因（件）")
     ui.table(shown, CASE_COLUMNS)
+    case_panel.pick_case(shown["case_id"], "ledger_cases")
 
 with tabs[2]:
     st.caption("连续无故缺勤达15个上学日、升级为辍学的案件（联合劝返）。")
@@ -86,3 +87,4 @@ with tabs[2]:
     cols[0].metric("辍学案件", f"{len(dropouts):,}")
     cols[1].metric("其中在办", f"{int(dropouts['is_open'].sum()):,}")
     ui.table(dropouts, CASE_COLUMNS)
+    case_panel.pick_case(dropouts["case_id"], "ledger_dropouts")

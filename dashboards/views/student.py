@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import case_panel, data, ui
 
 scope = ui.current_scope()
 ui.header("一生一档", scope)
@@ -93,3 +93,5 @@ for name, title, columns in sections:
         st.write("无记录。")
     else:
         ui.table(rows.assign(school_name=rows["school_code"].map(names)) if "school_code" in rows else rows, columns)
+    if name == "ledger_cases":
+        case_panel.pick_case(rows["case_id"], "student_cases")

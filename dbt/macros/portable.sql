@@ -54,3 +54,55 @@
 {% macro duckdb__day_of_week_iso(expr) -%}
     isodow({{ expr }})
 {%- endmacro %}
+
+{#- SHA-256 of a text as 64 lower-case hex characters. -#}
+{% macro sha2(expr) -%}
+    {{ return(adapter.dispatch('sha2', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sha2(expr) -%}
+    sha2({{ expr }}, 256)
+{%- endmacro %}
+
+{% macro duckdb__sha2(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{#- A hexadecimal text (up to 15 digits) as a bigint. -#}
+{% macro hex_to_bigint(expr) -%}
+    {{ return(adapter.dispatch('hex_to_bigint', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__hex_to_bigint(expr) -%}
+    cast(conv({{ expr }}, 16, 10) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__hex_to_bigint(expr) -%}
+    cast('0x' || {{ expr }} as bigint)
+{%- endmacro %}
+
+{#- The p-quantile (0 < p < 1) of a numeric expression, interpolated (an aggregate). -#}
+{% macro percentile(expr, p) -%}
+    {{ return(adapter.dispatch('percentile', 'kcbx')(expr, p)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expr, p) -%}
+    percentile({{ expr }}, {{ p }})
+{%- endmacro %}
+
+{% macro duckdb__percentile(expr, p) -%}
+    quantile_cont({{ expr }}, {{ p }})
+{%- endmacro %}
+
+{#- A timestamp (UTC, without time zone) from nanoseconds since the epoch. -#}
+{% macro timestamp_from_epoch_ns(expr) -%}
+    {{ return(adapter.dispatch('timestamp_from_epoch_ns', 'kcbx')(expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_from_epoch_ns(expr) -%}
+    timestamp_micros(cast({{ expr }} / 1000 as bigint))
+{%- endmacro %}
+
+{% macro duckdb__timestamp_from_epoch_ns(expr) -%}
+    make_timestamp(cast({{ expr }} // 1000 as bigint))
+{%- endmacro %}

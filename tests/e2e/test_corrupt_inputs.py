@@ -119,6 +119,8 @@ class Case:
 def _case(base: Base, tmp_path: Path, mutate: Callable[[Path], None]) -> Case:
     raw = tmp_path / "raw"
     shutil.copytree(base.raw, raw)
+    for name in ("case_id.key", "casework.sqlite"):  # the county's case-number key and case-work store
+        shutil.copyfile(base.root / name, tmp_path / name)
     mutate(raw)
     env = pipeline_env(tmp_path, raw)
     Path(env["KCBX_BUILD_DB"]).parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,16 @@ row_problems as (
         where {{ check[4] }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+    union all
+    -- case-work rows (workbooks and dashboard entries) that cannot count
+    select
+        extract,
+        source_file,
+        source_row,
+        canonical_header,
+        value,
+        reason
+    from {{ ref('int_case_action_issues') }}
 
 ),
 

@@ -2,6 +2,8 @@
 -- whole history of snapshots and attendance. A child has at most one open case: a case that
 -- would open while an earlier one is still open is not opened. Closed cases stay with their
 -- reason and date; a child who returns and later stops again gets a new case.
+-- The case number is opaque (a keyed hash, see macros/case_id.sql): it never shows the ID number.
+-- depends_on: {{ source('raw', 'case_id_key') }}
 with
 
 as_of as (
@@ -116,10 +118,18 @@ kept as (
             and (earlier.closed_on is null or earlier.closed_on > this_case.opened_on)
     )
 
+),
+
+case_key as (
+
+    select * from {{ case_id_key() }}
+
 )
 
 select
-    kept.kind || ':' || kept.child_key || ':' || cast(kept.opened_on as varchar) as case_id,
+    {{ case_id(
+        'case_key.case_key', ['kept.kind', 'kept.child_key', 'cast(kept.opened_on as ' ~ dbt.type_string() ~ ')']
+    ) }} as case_id,
     kept.child_key,
     kept.id_number,
     kept.student_no,
@@ -136,4 +146,5 @@ select
     as_of.as_of_date
 from kept
 cross join as_of
+cross join case_key
 left join poverty on kept.id_number = poverty.id_number
