@@ -30,13 +30,19 @@ ID_COLUMNS = ("id_number", "child_key", "student_no")
 SMALL_COUNT = 5  # counts 1..4 are shown as 「<5」 on aggregate pages below the county role
 SUPPRESSED = "<5"
 
-# Row-level marts carry township_code and school_code: a scope is two optional equalities.
-_ROW_SCOPE = "((? or township_code = ?) and (? or school_code = ?))"
-# Unit-level marts (level, unit_code, township_code): the county row only for the county, the
-# township row for its township, school rows for their township or the school itself.
+# Row-level marts carry township_code and school_code. A township user sees its township's
+# children except those of county-run schools (局属学校 report to the county, marts.report_units);
+# a school user its school's.
+_COUNTY_RUN = "(select unit_code from marts.report_units where level = 'school' and is_county_run)"
+_ROW_SCOPE = (
+    "((? or (township_code = ? and coalesce(school_code not in " + _COUNTY_RUN + ", true))) and (? or school_code = ?))"
+)
+# Unit-level marts (level, unit_code, parent_code): the county row only for the county, the
+# township row for its township, the rows under a township (its schools, its no-school row) for
+# that township, a school's row for the school itself.
 _UNIT_SCOPE = (
     "((level = 'county' and ?) or (level = 'township' and (? or unit_code = ?))"
-    " or (level = 'school' and (? or township_code = ? or unit_code = ?)))"
+    " or (level in ('school', 'no_school') and (? or parent_code = ? or (level = 'school' and unit_code = ?))))"
 )
 
 # Out-of-school children belong to no school: a school scope sees none of them.
@@ -153,6 +159,26 @@ def last_publish(scope: Scope) -> pd.DataFrame:
     return query(scope, "select * from meta.publish_log order by published_at desc limit 1")
 
 
+def glossary(scope: Scope) -> pd.DataFrame:
+    """Every code value's and column's Chinese label (marts.code_labels: domain, code, label, sort_order)."""
+    return query(
+        scope, "select domain, code, label, sort_order from marts.code_labels order by domain, sort_order, code"
+    )
+
+
+def own_unit(scope: Scope) -> pd.Series:
+    """The user's own unit in the reporting tree (marts.report_units: level, unit_code, unit_name,
+    report_unit_name …): the county, the township or the school."""
+    level = scope.role
+    code = {"county": None, "township": scope.township_code, "school": scope.school_code}[level]
+    found = query(
+        scope, "select * from marts.report_units where level = ? and (? or unit_code = ?)", (level, code is None, code)
+    )
+    if found.empty:
+        raise LookupError(f"{level} {code} is not in marts.report_units: check the user's code in the users file")
+    return found.iloc[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # 总览: rates and key counts
 
@@ -162,19 +188,18 @@ def monthly_report(scope: Scope) -> pd.DataFrame:
 
 
 def consolidation_rate(scope: Scope) -> pd.DataFrame:
-    """Consolidation rates in scope; school rows get their township from the monthly report's units."""
+    """Consolidation rates in scope (school rows placed in the reporting tree by marts.report_units)."""
     return _units(
         scope,
-        "(select rate.*, schools.township_code from marts.consolidation_rate as rate "
-        "left join (select distinct unit_code, township_code from marts.monthly_report where level = 'school') "
-        "as schools on rate.level = 'school' and rate.unit_code = schools.unit_code)",
+        "(select rate.*, units.parent_code from marts.consolidation_rate as rate "
+        "left join marts.report_units as units on rate.level = units.level and rate.unit_code = units.unit_code)",
         "school_year, level, unit_code, stage",
     )
 
 
 def enrollment_rate(scope: Scope) -> pd.DataFrame:
     return _units(
-        scope, "(select *, cast(null as varchar) as township_code from marts.enrollment_rate)", "level, unit_code"
+        scope, "(select *, cast(null as varchar) as parent_code from marts.enrollment_rate)", "level, unit_code"
     )
 
 
@@ -201,7 +226,7 @@ def list_counts(scope: Scope) -> pd.DataFrame:
 
 def unit_names(scope: Scope) -> dict[str, str]:
     """Code → name of the county, every township and school (names are not restricted)."""
-    names = query(scope, "select distinct unit_code, unit_name from marts.monthly_report")
+    names = query(scope, "select unit_code, unit_name from marts.report_units where level != 'no_school'")
     return dict(zip(names["unit_code"], names["unit_name"], strict=True))
 
 
@@ -224,8 +249,7 @@ _CHILD_TABLES = {
     "poverty_dropouts": "(select *, cast(null as varchar) as student_no from marts.poverty_dropouts)",
     "ledger_cases": "marts.ledger_cases",
     "leave_filings": "(select filings.*, schools.township_code from marts.leave_filings as filings "
-    "left join (select distinct unit_code, township_code from marts.monthly_report where level = 'school') "
-    "as schools on filings.school_code = schools.unit_code)",
+    "left join marts.report_units as schools on schools.level = 'school' and filings.school_code = schools.unit_code)",
     "handover_6_to_7": "marts.handover_6_to_7",
     "student_history": "marts.student_history",
 }

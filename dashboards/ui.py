@@ -105,6 +105,13 @@ VALUES = {
 BOOL_COLUMNS = ("is_poverty_household", "in_household_registry", "has_student_status", "is_migrant", "is_open")
 
 
+def glossary_labels(domain: str) -> dict[str, str]:
+    """Code → Chinese label of one domain of the glossary (marts.code_labels), in its order."""
+    g = data.glossary(current_scope())
+    g = g[g["domain"] == domain]
+    return dict(zip(g["code"], g["label"], strict=True))
+
+
 def current_scope() -> Scope:
     return Scope.of(st.session_state["user"])
 

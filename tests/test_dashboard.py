@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from io import BytesIO
 
 import duckdb
+import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from dashboards import data, reports
 from dashboards.users import User
 from tests.conftest import REPO
 
@@ -106,12 +110,12 @@ def test_township_user_sees_only_its_township_and_small_counts_suppressed(app_en
     table = page("总览", USERS["township"]).dataframe[0].value
     schools = sql(
         app_env,
-        "select unit_name, new_cases from marts.monthly_report where level = 'school' and township_code = ? "
+        "select report_unit_name, new_cases from marts.monthly_report where parent_code = ? "
         "and month = (select max(month) from marts.monthly_report)",
         [TOWNSHIP],
     )
-    assert sorted(table["单位名称"]) == sorted(name for name, _ in schools)
-    shown = dict(zip(table["单位名称"], table["控辍情况·本月新增"], strict=True))
+    assert sorted(table["单位"]) == sorted(name for name, _ in schools)
+    shown = dict(zip(table["单位"], table["本月新增案件"], strict=True))
     for name, n in schools:  # a column holding 「<5」 reaches the page as text
         assert str(shown[name]) == ("<5" if 1 <= n < 5 else str(n))
 
@@ -173,11 +177,141 @@ def test_ledgers_count_open_and_closed_cases(app_env):
     assert metrics["辍学案件"] == f"{dropouts:,}"
 
 
-def test_reports_offer_both_workbooks(app_env):
+def test_reports_offer_both_workbooks_and_default_to_the_last_complete_period(app_env):
     at = page("报表", USERS["township"])
     assert len(at.get("download_button")) == 2
-    quarters = sql(app_env, "select distinct quarter from marts.quarterly_rectification order by 1 desc")
-    assert at.selectbox(key="report_quarter").options == [q for (q,) in quarters]
+    quarters = sql(
+        app_env, "select distinct quarter, quarter_name, is_complete from marts.quarterly_rectification order by 1 desc"
+    )
+    assert at.selectbox(key="report_quarter").options == [name for _, name, _ in quarters]
+    assert at.selectbox(key="report_quarter").value == next(q for q, _, complete in quarters if complete)
+    months = sql(app_env, "select distinct month, is_complete from marts.monthly_report order by 1 desc")
+    assert not months[0][1], "the test county ends inside a month"
+    assert at.selectbox(key="report_month").value == next(m for m, complete in months if complete)
+
+
+# ---- the submitted tables agree across levels ------------------------------------------------
+
+REPORTS = ((reports.MONTHLY, "report_month", 0), (reports.QUARTERLY, "report_quarter", 1))
+
+
+def _report_users(county) -> list[tuple[str, str, str, User]]:
+    """(level, unit code, 填报单位 name, user) for the county, every township and every school."""
+    units = sql(
+        county,
+        "select level, unit_code, report_unit_name from marts.report_units where level != 'no_school' "
+        "order by level, unit_code",
+    )
+    users = []
+    for level, code, name in units:
+        if level == "county":
+            users.append((level, code, name, USERS["county"]))
+        elif level == "township":
+            users.append((level, code, name, User(f"t{code}", name, "township", township_code=code)))
+        else:
+            users.append((level, code, name, User(f"s{code}", name, "school", school_code=code)))
+    return users
+
+
+def _children(county, layout: reports.Layout, period: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(level, code) → the (level, 填报单位 name) of the units directly under it in one period's
+    table, in order (the county's row for what belongs to no township only when it has any)."""
+    rows = sql(
+        county,
+        f"select parent_level, parent_code, level, report_unit_name from marts.{layout.table} "
+        f"where {layout.period} = ? and parent_code is not null order by parent_level, parent_code, unit_order",
+        [period],
+    )
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for parent_level, parent_code, level, name in rows:
+        out.setdefault((parent_level, parent_code), []).append((level, name))
+    return out
+
+
+def _check_levels_agree(tables: dict, users: list, children: dict, layout: reports.Layout, period: str) -> None:
+    """Every unit's own total is its row in its parent's table; its rows add up to its total."""
+    counts = [c for c in next(iter(tables.values())).columns[1:]]
+    counts = counts[:-1] if layout.rate else counts
+    for level, code, name, _ in users:
+        table = tables[(level, code)].set_index(reports.UNIT)
+        below = children.get((level, code), [])
+        if below:  # a table of the rows under the unit, then its own row as 合计
+            assert list(table.index) == [n for _, n in below] + [reports.TOTAL], (level, code, period)
+            own = table.loc[reports.TOTAL]
+            body = table.drop(index=reports.TOTAL)[counts].astype(int)
+            assert (body.sum() == own[counts].astype(int)).all(), (name, period, body.sum() - own[counts])
+        else:  # a school submits its own row
+            assert list(table.index) == [name], (level, code, period)
+            own = table.loc[name]
+        for (parent_level, parent_code), units in children.items():
+            if (level, name) in units:
+                parent_row = tables[(parent_level, parent_code)].set_index(reports.UNIT).loc[name]
+                assert list(parent_row) == list(own), (name, period, "differs from its row in", parent_code)
+
+
+def test_every_units_table_on_screen_agrees_with_its_row_above_it(app_env):
+    """For every month and quarter of the test county, as the county, every township and every
+    school see them on 报表: a township's 合计 is its row in the county's table, cell for cell; a
+    school's row is its row in its township's (or, county-run, the county's) table; every table's
+    rows add up to its 合计."""
+    users = _report_users(app_env)
+    for layout, key, index in REPORTS:
+        periods = [p for (p,) in sql(app_env, f"select distinct {layout.period} from marts.{layout.table} order by 1")]
+        screens: dict[str, dict] = {p: {} for p in periods}
+        for level, code, _, user in users:
+            at = page("报表", user)
+            for p in periods:
+                at.selectbox(key=key).set_value(p).run()
+                assert not at.exception, [e.message for e in at.exception]
+                screens[p][(level, code)] = at.dataframe[index].value
+        for p in periods:
+            _check_levels_agree(screens[p], users, _children(app_env, layout, p), layout, p)
+        # and the county's 合计 is the mart's county row
+        county = sql(
+            app_env,
+            f"select {', '.join(layout.columns)} from marts.{layout.table} where level = 'county' "
+            f"and {layout.period} = ?",
+            [periods[-1]],
+        )[0]
+        shown = screens[periods[-1]][("county", users[0][1])].set_index(reports.UNIT).loc[reports.TOTAL]
+        assert list(shown.iloc[: len(layout.columns)].astype(int)) == list(county)
+
+
+def _workbook_table(content: bytes) -> pd.DataFrame:
+    """The body of a submitted workbook: from the row under the two header rows to the last unit row."""
+    ws = load_workbook(BytesIO(content)).active
+    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == reports.UNIT)
+    width = ws.max_column
+    rows = []
+    r = header + 2
+    while ws.cell(r, 1).value not in (None, ""):
+        rows.append([ws.cell(r, c).value for c in range(1, width + 1)])
+        if rows[-1][0] == reports.TOTAL:
+            break
+        r += 1
+    return pd.DataFrame(rows, columns=[reports.UNIT, *range(1, width)])
+
+
+def test_every_units_workbook_agrees_with_its_row_above_it(app_env):
+    """The same for the workbooks each unit downloads, every month and quarter."""
+    users = _report_users(app_env)
+    labels = {
+        code: label
+        for domain, code, label in sql(app_env, "select domain, code, label from marts.code_labels")
+        if domain == "column"
+    }
+    for layout, _, _ in REPORTS:
+        loader = data.monthly_report if layout is reports.MONTHLY else data.quarterly_rectification
+        scoped = {(level, code): (data.Scope.of(user), loader(data.Scope.of(user))) for level, code, _, user in users}
+        periods = sorted(next(iter(scoped.values()))[1][layout.period].unique())
+        for p in periods:
+            books = {}
+            for (level, code), (scope, rows) in scoped.items():
+                own = data.own_unit(scope)
+                books[(level, code)] = _workbook_table(
+                    reports.submitted_workbook(layout, labels, rows[rows[layout.period] == p], own)
+                )
+            _check_levels_agree(books, users, _children(app_env, layout, p), layout, p)
 
 
 RISK_MARTS = ("risk_by_group", "risk_by_grade", "risk_by_area", "student_risk", "risk_backtest", "risk_backtest_days")

@@ -135,8 +135,13 @@ with right:
     )
 
 # ---- by unit -----------------------------------------------------------------------------
-units = monthly[(monthly["level"] == sub_level) & (monthly["month"] == latest["month"])]
-st.subheader(f"{'各乡镇' if scope.is_county else '各学校'}（{latest['month']}）")
-count_cols = reports.counts(reports.MONTHLY)
-shown = data.suppress(units, scope, count_cols)[["unit_code", "unit_name", *count_cols]]
-ui.frame(shown, {**ui.LABELS, **reports.labels(reports.MONTHLY)})
+own = data.own_unit(scope)
+rows = monthly[monthly["month"] == latest["month"]]
+if own["level"] != "school":
+    mine, below = reports.submission(rows, own["level"], own["unit_code"])
+    st.subheader(f"{'各乡镇中心校和局属学校' if scope.is_county else '各学校'}（{latest['month']}）")
+    count_cols = list(reports.MONTHLY.columns)
+    shown = data.suppress(below, scope, count_cols)[["report_unit_name", *count_cols]]
+    labels = ui.glossary_labels("column")
+    headers = dict(zip(count_cols, reports.flat_labels(reports.MONTHLY, labels), strict=True))
+    ui.frame(shown, {"report_unit_name": "单位", **headers})

@@ -72,7 +72,12 @@ keyed_at_levels as (
         units.level,
         units.unit_code
     from keyed
-    inner join units on units.level = 'township' and keyed.township_code = units.unit_code
+    -- a county-run school's students count for the county only (the reporting tree)
+    inner join units
+        on
+            units.level = 'township'
+            and keyed.township_code = units.unit_code
+            and not coalesce(keyed.is_county_run_school, false)
 
 ),
 

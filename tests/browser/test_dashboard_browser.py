@@ -84,13 +84,18 @@ def test_township_user_in_a_real_browser(server, small_county, tmp_path):
         download.value.save_as(saved)
         chromium.close()
 
-    quarter = _rows(small_county, "select max(quarter) from marts.quarterly_rectification", [])[0][0]
-    assert saved.name == f"季度整改表_{TOWNSHIP_NAME}_{quarter}.xlsx"
-    count_cols = reports.counts(reports.QUARTERLY)
-    schools = _rows(
+    quarter, quarter_name = _rows(
         small_county,
-        "select unit_name, unit_code, " + ", ".join(count_cols) + " from marts.quarterly_rectification "
-        "where quarter = ? and level = 'school' and township_code = ? order by unit_code",
+        "select max(quarter), max(quarter_name) from marts.quarterly_rectification where is_complete "
+        "group by all order by 1 desc limit 1",
+        [],
+    )[0]
+    assert saved.name == f"季度整改表_{TOWNSHIP_NAME}中心校_{quarter}.xlsx"
+    count_cols = list(reports.QUARTERLY.columns)
+    below = _rows(
+        small_county,
+        "select report_unit_name, " + ", ".join(count_cols) + " from marts.quarterly_rectification "
+        "where quarter = ? and parent_level = 'township' and parent_code = ? order by unit_order",
         [quarter, TOWNSHIP],
     )
     township = _rows(
@@ -100,17 +105,14 @@ def test_township_user_in_a_real_browser(server, small_county, tmp_path):
         [quarter, TOWNSHIP],
     )[0]
     ws = load_workbook(saved).active
-    assert ws["A1"].value == f"{quarter[:4]}年第{quarter[-1]}季度疑似辍学排查整改统计表"
-    assert ws["A2"].value == f"填报单位：{TOWNSHIP_NAME}"
-    assert any(str(c.value).startswith("统计期间：") for c in ws[2])
-    assert [ws.cell(3, c).value for c in range(1, 6)] == ["单位名称", "单位代码", "期初在办", "本季新增", "本季销号"]
-    assert ws.cell(4, 5).value == "劝返复学"
-    body = [[ws.cell(r, c).value for c in range(1, 3 + len(count_cols))] for r in range(5, 5 + len(schools))]
-    assert body == [list(s) for s in schools]  # every school of the township, nothing else
-    totals = [ws.cell(5 + len(schools), c).value for c in range(1, 3 + len(count_cols))]
+    assert ws["A1"].value == f"学期汇总控辍保学排查整改工作情况统计表（{quarter_name}）"
+    assert ws["A2"].value == f"填报单位：{TOWNSHIP_NAME}中心校"
+    assert [ws.cell(3, c).value for c in range(1, 3)] == ["单位", "期初在办"]
+    body = [[ws.cell(r, c).value for c in range(1, 2 + len(count_cols))] for r in range(5, 5 + len(below))]
+    assert body == [list(s) for s in below]  # every school of the township and its no-school row, nothing else
+    totals = [ws.cell(5 + len(below), c).value for c in range(1, 2 + len(count_cols))]
     assert totals[0] == "合计"
-    assert totals[2:] == [sum(s[i] for s in schools) for i in range(2, 2 + len(count_cols))]
-    assert totals[2:] == list(township)  # and the totals agree with the township's own row
+    assert totals[1:] == list(township)  # the township's own row of the mart
     assert {f"{i:02d}_{t}.png" for i, t in enumerate(browser.PAGES, 1)} <= {p.name for p in SCREENSHOTS.glob("*.png")}
 
 

@@ -138,7 +138,7 @@ def test_ledger_cases_equal_the_planted_history(small_county):
 
 def test_quarterly_table_reconciles_and_counts_the_planted_cases(small_county):
     q = _published(small_county, "select * from marts.quarterly_rectification")
-    assert set(q["level"]) == {"county", "township", "school"}
+    assert set(q["level"]) == {"county", "township", "school", "no_school"}
     unreconciled = q[q["open_at_start"] + q["new_cases"] - q["closed_total"] != q["open_at_end"]]
     assert unreconciled.empty, unreconciled.head()
     reasons = ["returned", "transferred", "suspended", "deceased", "over_age", "graduated"]
@@ -168,7 +168,7 @@ def test_handover_6_to_7_equals_the_registry_outcomes(small_county):
 
 def test_monthly_report_gap_causes_add_up_and_cases_match(small_county):
     m = _published(small_county, "select * from marts.monthly_report")
-    assert set(m["level"]) == {"county", "township", "school"}
+    assert set(m["level"]) == {"county", "township", "school", "no_school"}
     causes = m["gap_on_leave"] + m["gap_suspended"] + m["gap_unexcused"] + m["gap_not_on_roster"]
     assert (causes == m["gap"]).all()
     assert (m["gap"] == m["students_with_status"] - m["students_in_school"]).all()

@@ -17,6 +17,7 @@ select
     schools.school_name,
     schools.stage,
     schools.urban_rural,
+    schools.is_county_run,
     townships.township_code
 from schools
 left join townships

@@ -38,6 +38,7 @@ keyed as (
 
     select
         township_code,
+        is_county_run_school,
         is_student,
         is_case,
         enrolled_days,
@@ -50,6 +51,7 @@ keyed as (
 
     select
         township_code,
+        is_county_run_school,
         is_student,
         is_case,
         enrolled_days,
