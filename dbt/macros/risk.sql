@@ -181,6 +181,7 @@ indicators as (
 {% macro risk_indicator_columns() -%}
     cast(indicators.students as bigint) as students,
     cast(indicators.out_of_school as bigint) as out_of_school,
+    cast(indicators.students + indicators.out_of_school as bigint) as children,
     cast(indicators.cases as bigint) as cases,
     indicators.case_rate,
     cast(indicators.enrolled_days as bigint) as enrolled_days,
