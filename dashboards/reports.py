@@ -10,13 +10,19 @@ labels (marts.code_labels), 「组：子」 labels sharing a group's upper heade
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from io import BytesIO
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dashboards.disclosure import Sum
 
 UNIT = "单位"
 TOTAL = "合计"
@@ -94,6 +100,24 @@ QUARTERLY = Layout(
 )
 
 
+# The sums that hold between the monthly report's columns in every row (small-count suppression
+# must not let one be worked out from the others; dashboards.disclosure).
+MONTHLY_SUMS = (
+    Sum("students_with_status", ("students_with_status_primary", "students_with_status_junior")),
+    Sum("students_in_school", ("students_in_school_primary", "students_in_school_junior")),
+    Sum("gap", ("gap_primary", "gap_junior")),
+    Sum("gap", ("gap_on_leave", "gap_suspended", "gap_unexcused", "gap_not_on_roster")),
+    Sum("students_with_status", ("students_in_school", "gap")),
+    Sum("students_with_status_primary", ("students_in_school_primary", "gap_primary")),
+    Sum("students_with_status_junior", ("students_in_school_junior", "gap_junior")),
+    Sum("students_with_status", ("students_with_status_poverty",), exact=False),
+    Sum("open_suspected_dropouts", ("open_dropouts",), exact=False),
+    Sum("open_suspected_dropouts", ("open_suspected_dropouts_junior",), exact=False),
+    Sum("open_suspected_dropouts", ("open_suspected_dropouts_poverty",), exact=False),
+    Sum("open_out_of_school", ("open_out_of_school_poverty",), exact=False),
+)
+
+
 def column_label(labels: dict[str, str], layout: Layout, column: str) -> str:
     """The glossary label of a mart column (a table-specific entry first)."""
     return labels.get(f"{layout.table}.{column}") or labels[column]
@@ -159,10 +183,14 @@ def _record(layout: Layout, row: pd.Series, name: str | None = None) -> list[obj
 
 
 def period_text(layout: Layout, row: pd.Series) -> str:
-    """The period as the table states it: the month and its report date, or the quarter's dates."""
+    """The period as the table states it, and 数据截至 when the period is not over yet."""
     if layout is MONTHLY:
-        return f"{row['month_name']}（统计日 {row['report_date']:%Y-%m-%d}）"
-    return f"{row['quarter_name']}（{row['quarter_start']:%Y-%m-%d} 至 {row['period_end']:%Y-%m-%d}）"
+        text = f"{row['month_name']}（统计日 {row['report_date']:%Y-%m-%d}）"
+    else:
+        text = f"{row['quarter_name']}（{row['quarter_start']:%Y-%m-%d} 至 {row['period_end']:%Y-%m-%d}）"
+    if not row["is_complete"]:
+        text += f"　数据截至 {row['as_of_date']:%Y-%m-%d}（本期未完）"
+    return text
 
 
 def period_name(layout: Layout, row: pd.Series) -> str:
@@ -179,38 +207,71 @@ def submitted_table(layout: Layout, labels: dict[str, str], rows: pd.DataFrame, 
     return sheet(layout, labels, mine, below)
 
 
-def submitted_workbook(layout: Layout, labels: dict[str, str], rows: pd.DataFrame, own: pd.Series) -> bytes:
+def submitted_workbook(
+    layout: Layout, labels: dict[str, str], rows: pd.DataFrame, own: pd.Series, today: date | None = None
+) -> bytes:
     """One period's rows in scope → the workbook the user's own unit submits."""
     mine, _ = submission(rows, own["level"], own["unit_code"])
     title = f"{layout.title}（{period_name(layout, mine)}）"
     table = submitted_table(layout, labels, rows, own)
-    return workbook(layout, labels, title, own["report_unit_name"], period_text(layout, mine), table)
+    return workbook(layout, labels, title, own["report_unit_name"], period_text(layout, mine), table, today)
 
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_FONT = Font(name="宋体", size=10)
+_BOLD = Font(name="宋体", size=10, bold=True)
+_TITLE = Font(name="宋体", size=16, bold=True)
+SIGNATURES = (
+    "单位负责人：　　　　　　审核人：　　　　　　填表人：　　　　　　联系电话：　　　　　　填报日期：{day:%Y年%m月%d日}"
+)
 
 
-def workbook(layout: Layout, labels: dict[str, str], title: str, unit: str, period: str, table: pd.DataFrame) -> bytes:
-    """The table (``sheet``) as an .xlsx laid out for submission: title, 填报单位, period, two
-    header rows, the rows, a totals row as given."""
+def _print_setup(ws, header_rows: str) -> None:
+    """A4 landscape, one page wide, the header rows repeated on every page, page numbers."""
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_title_rows = header_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def workbook(
+    layout: Layout,
+    labels: dict[str, str],
+    title: str,
+    unit: str,
+    period: str,
+    table: pd.DataFrame,
+    today: date | None = None,
+) -> bytes:
+    """The table (``sheet``) as an .xlsx laid out for submission: title; 填报单位（盖章） and the
+    period; two header rows (repeated on every printed page); the rows, the last one 合计 as
+    given; the signature line. A4 landscape, one sheet."""
     wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
+    ws.title = layout.file_stem
     groups = header_groups(layout, labels)
-    width = 1 + len(table.columns) - 1
+    width = len(table.columns)
     last = get_column_letter(width)
 
     ws.merge_cells(f"A1:{last}1")
     ws["A1"] = title
-    ws["A1"].font = Font(size=16, bold=True)
+    ws["A1"].font = _TITLE
     ws["A1"].alignment = _CENTER
-    half = max(1, width // 2)
+    ws.row_dimensions[1].height = 30
+    half = max(1, width // 3)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=half)
-    ws.cell(2, 1, f"填报单位：{unit}")
+    ws.cell(2, 1, f"填报单位（盖章）：{unit}").font = _FONT
     ws.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
     ws.cell(2, half + 1, f"统计期间：{period}").alignment = Alignment(horizontal="right")
+    ws.cell(2, half + 1).font = _FONT
 
     ws.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
     ws.cell(3, 1, UNIT)
@@ -231,12 +292,13 @@ def workbook(layout: Layout, labels: dict[str, str], title: str, unit: str, peri
     for values in table.itertuples(index=False):
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, NO_BASE if layout.rate and c == width and pd.isna(v) else v)
+            cell.font = _FONT
             if layout.rate and c == width:
                 cell.number_format = "0.0%"
                 cell.alignment = Alignment(horizontal="right")
         if values[0] == TOTAL:
             for c in range(1, width + 1):
-                ws.cell(r, c).font = Font(bold=True)
+                ws.cell(r, c).font = _BOLD
         r += 1
 
     for row_cells in ws.iter_rows(min_row=3, max_row=r - 1, max_col=width):
@@ -244,11 +306,47 @@ def workbook(layout: Layout, labels: dict[str, str], title: str, unit: str, peri
             cell.border = _BOX
             if cell.row <= 4:
                 cell.alignment = _CENTER
-                cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 26
+                cell.font = _BOLD
+    ws.row_dimensions[4].height = 42
+    ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=width)
+    ws.cell(r + 1, 1, SIGNATURES.format(day=today or date.today())).font = _FONT
+    ws.column_dimensions["A"].width = 24
     for c in range(2, width + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 9
+        ws.column_dimensions[get_column_letter(c)].width = 7.5
     ws.freeze_panes = "B5"
+    _print_setup(ws, "3:4")
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def list_workbook(
+    title: str, scope: str, as_of: date, table: pd.DataFrame, sheet_name: str, counted: str = "人"
+) -> bytes:
+    """A list or ledger as shown on screen (the same rows, columns and masking) as an .xlsx: title,
+    scope and 截至 date, one header row repeated on every printed page, filters on the header."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(re.sub(r"[][:*?/\\\\]", "、", sheet_name)[:31])
+    width = max(1, len(table.columns))
+    ws.column_dimensions["A"].width = 10
+    for c, name in enumerate(table.columns, start=1):
+        longest = max([len(str(name)), *(len(str(v)) for v in table[name].head(200))])
+        ws.column_dimensions[get_column_letter(c)].width = min(40, max(6, longest * 1.6 + 2))
+    ws.freeze_panes = "A4"
+    ws.auto_filter.ref = f"A3:{get_column_letter(width)}{3 + len(table)}"
+    _print_setup(ws, "3:3")
+
+    def cell(value: object, **style) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=value)
+        for key, v in style.items():
+            setattr(c, key, v)
+        return c
+
+    ws.append([cell(title, font=_TITLE)])
+    ws.append([cell(f"{scope}　截至 {as_of:%Y年%m月%d日}　共 {len(table):,} {counted}", font=_FONT)])
+    ws.append([cell(str(name), font=_BOLD, border=_BOX, alignment=_CENTER) for name in table.columns])
+    for values in table.itertuples(index=False):
+        ws.append([cell(v, border=_BOX, font=_FONT) for v in values])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -280,14 +280,18 @@ def test_risk_marts_count_the_same_children_as_the_student_lists(small_county):
     for code in by_group.loc["county"].index.drop("all"):
         assert by_group.loc[("county", code), "students"] == students[f"group_{code}"].sum(), code
     assert by_group.loc[("county", "poverty"), "students"] > 0 and by_group.loc[("county", "migrant"), "students"] > 0
-    # townships add up to the county
+    # townships and the county-run schools (局属, counted for the county only) add up to the county
     townships = by_group.loc["township"].loc["all"]
-    assert townships[["students", "out_of_school", "cases", "chronic_absent"]].sum().tolist() == [
-        county["students"],
-        county["out_of_school"],
-        county["cases"],
-        county["chronic_absent"],
-    ]
+    county_run = _published(
+        small_county,
+        "select count(case when is_student then 1 end) as students, count(case when not is_student then 1 end) "
+        "as out_of_school, count(case when is_case then 1 end) as cases, count(case when enrolled_days >= 20 "
+        "and absent_days >= enrolled_days * 0.1 then 1 end) as chronic_absent "
+        "from intermediate.int_risk_children where is_county_run_school",
+    ).iloc[0]
+    columns = ["students", "out_of_school", "cases", "chronic_absent"]
+    assert county_run["students"] > 0
+    assert (townships[columns].sum() + county_run[columns]).tolist() == [county[c] for c in columns]
     # chronic absence recomputed from the roster grid of the school year: absent on >= 10% of >= 20 enrolled days
     grid = _published(
         small_county,

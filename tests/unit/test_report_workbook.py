@@ -24,7 +24,9 @@ def _row(level: str, code: str, name: str, parent: tuple[str, str] | None, order
         "quarter": "2026Q1",
         "quarter_name": "2026年第一季度",
         "quarter_start": date(2026, 1, 1),
-        "period_end": date(2026, 3, 31),
+        "period_end": date(2026, 3, 20),
+        "as_of_date": date(2026, 3, 20),
+        "is_complete": False,
         "level": level,
         "unit_code": code,
         "report_unit_name": name,
@@ -81,12 +83,16 @@ def test_a_school_submits_its_own_row_only():
     assert list(table[reports.UNIT]) == ["井店镇初级中学"]
 
 
-def test_quarterly_workbook_has_title_unit_period_two_header_rows_and_the_marts_total():
+def test_quarterly_workbook_is_ready_to_submit():
     own = pd.Series({"level": "township", "unit_code": "410527102", "report_unit_name": "井店镇中心校"})
-    ws = load_workbook(BytesIO(reports.submitted_workbook(reports.QUARTERLY, LABELS, _township(), own))).active
+    content = reports.submitted_workbook(reports.QUARTERLY, LABELS, _township(), own, today=date(2026, 3, 23))
+    wb = load_workbook(BytesIO(content))
+    assert wb.sheetnames == ["季度整改表"]  # one sheet, one table
+    ws = wb.active
     assert ws["A1"].value == "学期汇总控辍保学排查整改工作情况统计表（2026年第一季度）"
-    assert ws["A2"].value == "填报单位：井店镇中心校"
-    assert "统计期间：2026年第一季度（2026-01-01 至 2026-03-31）" in [c.value for c in ws[2]]
+    assert ws["A2"].value == "填报单位（盖章）：井店镇中心校"
+    period = next(c.value for c in ws[2] if c.value and str(c.value).startswith("统计期间"))
+    assert period == "统计期间：2026年第一季度（2026-01-01 至 2026-03-20）　数据截至 2026-03-20（本期未完）"
     assert [ws.cell(3, c).value for c in (1, 2, 6)] == ["单位", "期初在办", "本季新增"]
     assert [ws.cell(4, c).value for c in range(2, 6)] == ["合计", "疑似辍学", "其中辍学", "适龄失学"]
     width = 2 + len(reports.QUARTERLY.columns)
@@ -100,4 +106,26 @@ def test_quarterly_workbook_has_title_unit_period_two_header_rows_and_the_marts_
     assert [ws.cell(8, c).value for c in range(2, 6)] == [9, 9, 9, 9]
     assert ws.cell(5, width).value == "—"  # a rate with no base
     assert ws.cell(6, width).value == 0.5 and ws.cell(6, width).number_format == "0.0%"
+    signatures = ws.cell(10, 1).value
+    assert all(w in signatures for w in ("单位负责人", "审核人", "填表人", "联系电话", "填报日期：2026年03月23日"))
+    # A4 landscape, one page wide, the two header rows on every page
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$3:$4"
     assert reports.file_name(reports.QUARTERLY, own, "2026Q1") == "季度整改表_井店镇中心校_2026Q1.xlsx"
+
+
+def test_a_list_workbook_is_the_table_as_given_with_its_header_on_every_page():
+    table = pd.DataFrame({"姓名": ["甲", "乙"], "身份证号": ["410527********0011", ""], "年级": [8, 9]})
+    ws = load_workbook(
+        BytesIO(
+            reports.list_workbook(
+                "疑似辍学台账", "范围：井店镇", date(2026, 7, 3), table, "辍学比脱贫户：脱贫户/监测户"
+            )
+        )
+    ).active
+    assert ws.title == "辍学比脱贫户：脱贫户、监测户"  # no character a sheet name cannot hold
+    assert ws["A1"].value == "疑似辍学台账" and ws["A2"].value == "范围：井店镇　截至 2026年07月03日　共 2 人"
+    assert [c.value for c in ws[3]] == ["姓名", "身份证号", "年级"]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=4)] == [["甲", "410527********0011", 8], ["乙", None, 9]]
+    assert ws.print_title_rows == "$3:$3" and ws.auto_filter.ref == "A3:C5" and ws.freeze_panes == "A4"
