@@ -185,7 +185,8 @@ def narrowed(scope: Scope, level: str, code: str) -> Scope | None:
     if (level, code) not in units.index or level not in ("township", "school"):
         return None
     unit = units.loc[(level, code)]
-    township = code if level == "township" else unit["township_code"]
+    # a county-run school is no township's: its rows are found by the school alone
+    township = code if level == "township" else None if bool(unit["is_county_run"]) else unit["township_code"]
     school = code if level == "school" else None
     if scope.role == "school" and school != scope.school_code:
         return None

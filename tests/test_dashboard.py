@@ -192,6 +192,20 @@ def test_a_township_user_cannot_drill_outside_its_township(app_env):
     assert "范围：井店镇" in at.caption[0].value  # the narrowing was refused
 
 
+def test_county_run_schools_are_the_countys_not_their_townships(app_env):
+    school, township = sql(
+        app_env, "select unit_code, township_code from marts.report_units where is_county_run order by 1 limit 1"
+    )[0]
+    expected = sql(app_env, "select count(*) from marts.ledger_age_eligible where school_code = ?", [school])[0][0]
+    assert expected > 0
+    county = data.narrowed(data.Scope.of(USERS["county"]), "school", school)
+    assert data.child_list(county, "age_eligible")[0] == expected
+    town = data.Scope("township", township_code=township)
+    _, rows = data.child_list(town, "age_eligible", limit=None)
+    assert school not in set(rows["school_code"])  # the township's scope leaves the county's school out
+    assert data.narrowed(town, "school", school) is None
+
+
 def _list(at: AppTest, key: str, name: str) -> AppTest:
     at.radio(key=f"{key}_list").set_value(name).run()
     assert not at.exception, [e.message for e in at.exception]
