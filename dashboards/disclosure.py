@@ -54,6 +54,7 @@ class Share:
     denominator: str | None = None
     population: str | None = None
     ratios: tuple[str, ...] = ()
+    digits: int = 1  # decimals of the percentage shown
 
 
 @dataclass
@@ -145,8 +146,8 @@ def _count_text(value: float) -> str:
     return f"{int(value):,}"
 
 
-def _share_text(value: float) -> str:
-    return f"{value:.1%}"
+def _share_text(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}%}"
 
 
 def protect(
@@ -183,10 +184,10 @@ def protect(
                 shown_text.append(NOT_SHOWN)
             elif bound is None:
                 shown.append(value)
-                shown_text.append(_share_text(value))
+                shown_text.append(_share_text(value, s.digits))
             else:
                 shown.append(bound[1])
-                shown_text.append(f"{bound[0]}{_share_text(bound[1])}")
+                shown_text.append(f"{bound[0]}{_share_text(bound[1], s.digits)}")
             exact.append(bound is None and not np.isnan(value))
         numbers[s.column] = np.array(shown, dtype=float)
         text[s.column] = shown_text

@@ -143,12 +143,15 @@ def frame(
     (shares 0–1) as percentages; ``text_right`` columns (counts as text, e.g. 「<5」) aligned right."""
     headers = headers or {}
     shown = df.rename(columns=headers)
+    # short tables in full (no scroll bar), long ones in a window
+    height = min(35 * (len(shown) + 1) + 3, 740)
     config = {headers.get(c, c): st.column_config.NumberColumn(format="percent") for c in percent}
     config.update({headers.get(c, c): st.column_config.TextColumn(alignment="right") for c in text_right})
     return st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
+        height=height,
         key=key,
         column_config=config,
         on_select=on_select,
@@ -263,9 +266,9 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> No
 def _show(fig: go.Figure, title: str) -> None:
     fig.update_layout(
         title=title,
-        height=340,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h"},
+        height=380,
+        margin={"l": 40, "r": 20, "t": 80, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         separators=".,",
     )
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})

@@ -238,11 +238,15 @@ cons = data.consolidation_rate(view)
 enroll = data.enrollment_rate(view)
 annual = cons[cons["method"] == "annual"]
 level, code = own["level"], own["unit_code"]
-RATE = Share("rate", "numerator", "denominator")
+RATE = Share("rate", "numerator", "denominator", digits=2)  # rates near 100% differ in the second decimal
 if not annual.empty:
-    year = annual["school_year"].max()
-    st.subheader(f"巩固率与入学率（{ui.school_year(year)}）")
+    # the latest school year with two snapshots (a year's first month alone measures nothing)
+    spans = annual[annual["first_snapshot_date"] < annual["last_snapshot_date"]]
+    year = (spans if not spans.empty else annual)["school_year"].max()
     annual = annual[annual["school_year"] == year]
+    first, last = annual["first_snapshot_date"].iloc[0], annual["last_snapshot_date"].iloc[0]
+    st.subheader(f"巩固率与入学率（{ui.school_year(year)}）")
+    st.caption(f"年度口径按 {first:%Y年%m月%d日} 至 {last:%Y年%m月%d日} 的学籍快照计算。")
     mine = annual[(annual["level"] == level) & (annual["unit_code"] == code)].set_index("stage")
     rate_text = disclosure.protect(mine, view.is_county, ["numerator", "denominator"], shares=[RATE]).text
     cols = st.columns(4)
@@ -251,11 +255,11 @@ if not annual.empty:
         if stage in mine.index:
             r = mine.loc[stage]
             vs_target = r["rate"] - CONSOLIDATION_TARGET
-            exact = rate_text.at[stage, "rate"] == f"{r['rate']:.1%}"
+            exact = rate_text.at[stage, "rate"] == f"{r['rate']:.2%}"
             col.metric(
                 f"巩固率·{stage_names[stage]}（年度口径）",
                 rate_text.at[stage, "rate"],
-                delta=f"{vs_target:+.1%} 对目标 {CONSOLIDATION_TARGET:.0%}" if exact else None,
+                delta=f"{vs_target:+.2%} 对目标 {CONSOLIDATION_TARGET:.0%}" if exact else None,
                 delta_color=ui.GOOD_UP,
                 help="学年末在籍 ÷（学年初在籍 + 转入 − 转出 − 死亡）",
             )
@@ -270,8 +274,8 @@ if not annual.empty:
         cols[3].metric(
             "巩固率·届别口径",
             cohort_text,
-            delta=f"{c['rate'] - CONSOLIDATION_TARGET:+.1%} 对目标 {CONSOLIDATION_TARGET:.0%}"
-            if cohort_text == f"{c['rate']:.1%}"
+            delta=f"{c['rate'] - CONSOLIDATION_TARGET:+.2%} 对目标 {CONSOLIDATION_TARGET:.0%}"
+            if cohort_text == f"{c['rate']:.2%}"
             else None,
             delta_color=ui.GOOD_UP,
             help=f"{ui.school_year(c['school_year'])}九年级在籍 ÷ 八个学年前一年级入学人数（全国口径）",
@@ -283,13 +287,16 @@ if not annual.empty:
         st.metric(
             "入学率",
             e_text.iloc[0]["rate"],
-            delta=f"{e['rate'] - ENROLLMENT_TARGET:+.1%} 对目标 {ENROLLMENT_TARGET:.0%}"
-            if e_text.iloc[0]["rate"] == f"{e['rate']:.1%}"
+            delta=f"{e['rate'] - ENROLLMENT_TARGET:+.2%} 对目标 {ENROLLMENT_TARGET:.0%}"
+            if e_text.iloc[0]["rate"] == f"{e['rate']:.2%}"
             else None,
             delta_color=ui.GOOD_UP,
             help="户籍适龄儿童中有在读学籍者的比例",
         )
     below = annual[(annual["stage"] == "nine_year") & (annual["parent_code"] == code) & (annual["level"] != level)]
+    below = below.assign(
+        order=[units.loc[(lv, uc), "unit_order"] for lv, uc in zip(below["level"], below["unit_code"], strict=True)]
+    ).sort_values("order")
     if not below.empty:
         by_unit = disclosure.protect(below, view.is_county, ["numerator", "denominator"], shares=[RATE])
         names = [
