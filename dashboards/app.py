@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboards import data, ui
 from dashboards.users import authenticate
 
-st.set_page_config(page_title="控辍保学监测看板", page_icon=":material/school:", layout="wide")
+# the icon is served by the app itself: nothing is fetched from the internet
+st.set_page_config(page_title="控辍保学监测看板", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide")
 
 
 def login() -> None:
@@ -50,6 +53,7 @@ st.navigation(
         st.Page("views/compare.py", title="三比对", icon=":material/compare_arrows:"),
         st.Page("views/student.py", title="一生一档", icon=":material/person_search:"),
         st.Page("views/ledgers.py", title="台账", icon=":material/menu_book:"),
+        st.Page("views/lists.py", title="名单", icon=":material/list_alt:"),
         st.Page("views/reports.py", title="报表", icon=":material/table_view:"),
         st.Page("views/risk.py", title="风险", icon=":material/warning:"),
         st.Page("views/case.py", title="案件", icon=":material/edit_note:"),

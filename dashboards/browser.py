@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 # Page titles as in the navigation, in order.
-PAGES = ("今日待办", "总览", "三比对", "一生一档", "台账", "报表", "风险", "案件", "劝返成效", "数据质量")
+PAGES = ("今日待办", "总览", "三比对", "一生一档", "台账", "名单", "报表", "风险", "案件", "劝返成效", "数据质量")
 
 
 def chromium_path() -> str:
@@ -101,7 +101,9 @@ _SETTLED = """(quiet) => new Promise((resolve) => {
   const seen = new MutationObserver(() => { last = performance.now(); });
   seen.observe(document.body, {subtree: true, childList: true, characterData: true});
   const tick = () => {
-    const running = document.querySelector('[data-testid="stStatusWidget"]');
+    // the app's own script state (the status widget is hidden with the toolbar)
+    const state = document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state');
+    const running = document.querySelector('[data-testid="stStatusWidget"]') || state !== 'notRunning';
     if (!running && performance.now() - last > quiet) { seen.disconnect(); resolve(last); }
     else setTimeout(tick, 25);
   };

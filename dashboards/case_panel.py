@@ -19,6 +19,7 @@ from dashboards import casework_data as cw
 from dashboards import data, ui
 
 CASE_PAGE = "views/case.py"
+CASE_PARAM = "case"  # its query parameter: the opaque case number
 NOT_GIVEN = "（不填）"
 ENTRY_LABELS = {
     "action_date": "日期",
@@ -37,7 +38,7 @@ ENTRY_LABELS = {
 
 def open_case(case_id: str) -> None:
     """Go to the 案件 page showing this case (for buttons and row selections on other pages)."""
-    st.switch_page(CASE_PAGE, query_params={"case": case_id})
+    st.switch_page(CASE_PAGE, query_params={CASE_PARAM: case_id})
 
 
 def case_link(case_id: str, label: str | None = None) -> None:
@@ -46,7 +47,7 @@ def case_link(case_id: str, label: str | None = None) -> None:
         CASE_PAGE,
         label=label or f"案件 {case_id}：登记劝返措施",
         icon=":material/edit_note:",
-        query_params={"case": case_id},
+        query_params={CASE_PARAM: case_id},
     )
 
 

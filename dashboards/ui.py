@@ -1,6 +1,14 @@
-"""Shared page parts: the signed-in scope, the page header, Chinese labels and tables."""
+"""Shared page parts: the scope, the page header, Chinese labels from the glossary, tables,
+charts, downloads and the links from a row to the page about it.
+
+Every Chinese label of a code value or a column comes from the warehouse's glossary
+(marts.code_labels, seeds glossary.csv and key_groups.csv); this module only knows which
+glossary domain a column's values belong to.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -9,123 +17,79 @@ import streamlit as st
 from dashboards import data
 from dashboards.data import Scope
 
-# Column headers shown to users (English column → Chinese label).
-LABELS = {
-    "level": "层级",
-    "unit_code": "单位代码",
-    "unit_name": "单位名称",
-    "township_code": "乡镇代码",
-    "township_name": "乡镇",
-    "school_code": "学校标识码",
-    "school_name": "学校",
-    "id_number": "身份证号",
-    "child_key": "儿童标识",
-    "student_no": "全国学籍号",
-    "student_name": "姓名",
-    "person_name": "姓名",
-    "household_no": "户号",
-    "village": "村居",
-    "age": "年龄",
-    "grade": "年级",
-    "category": "类别",
-    "stage": "阶段",
-    "source": "来源",
-    "detail": "情况",
-    "poverty_type": "脱贫户/监测户类型",
-    "household_type": "户类型",
-    "is_risk_cleared": "风险已消除",
-    "last_status": "最后学籍状态",
-    "last_status_date": "最后学籍日期",
-    "unexcused_streak_days": "连续无故缺勤天数",
-    "last_present_date": "最近在校日期",
-    "last_roster_date": "最近在名册日期",
-    "is_poverty_household": "脱贫户/监测户",
-    "in_household_registry": "户籍在本县",
-    "has_student_status": "有学籍",
-    "status": "学籍状态",
-    "is_migrant": "随迁子女",
-    "case_id": "案件编号",
-    "kind": "案件类别",
-    "trigger": "立案原因",
-    "opened_on": "立案日期",
-    "escalated_on": "升级辍学日期",
-    "closed_on": "销号日期",
-    "close_reason": "销号原因",
-    "is_open": "在办",
-    "as_of_date": "截至日期",
-    "start_date": "开始日期",
-    "end_date": "结束日期",
-    "days": "天数",
-    "filing_level": "审批/备案层级",
-    "outcome": "结果",
-    "grade_7_school_code": "七年级学校",
-    "school_year": "学年",
-    "month": "月份",
-    "snapshot_date": "学籍快照日期",
-    "roster_days": "在名册天数",
-    "present_days": "在校天数",
-    "leave_days": "请假天数",
-    "unexcused_days": "无故缺勤天数",
+# Which glossary domain a column's code values come from (several: the first that knows it).
+VALUE_DOMAINS: dict[str, tuple[str, ...]] = {
+    "level": ("level",),
+    "status": ("status",),
+    "last_status": ("status",),
+    "category": ("category",),
+    "stage": ("watch_stage",),
+    "source": ("source",),
+    "detail": ("category", "watch_stage"),
+    "kind": ("kind",),
+    "trigger": ("trigger",),
+    "close_reason": ("close_reason",),
+    "filing_level": ("filing_level",),
+    "outcome": ("outcome",),
+    "household_type": ("household_type",),
+    "tier": ("tier",),
+    "extract": ("extract",),
+    "suite": ("suite",),
+    "reason": ("quarantine_reason",),
+    "school_stage": ("school_stage",),
+    "method": ("method",),
 }
+YES_NO = {True: "是", False: "否"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STUDENT_PAGE = "views/student.py"  # 一生一档
+CHILD_PARAM = "c"  # its query parameter: the opaque token of a child (data.child_list's "token")
+GOOD_UP, GOOD_DOWN = "normal", "inverse"  # st.metric delta colours: green when the figure rises / falls
 
-STATUS = {"enrolled": "在读", "suspended": "休学", "transferred_out": "转出", "graduated": "毕业", "deceased": "死亡"}
-VALUES = {
-    "level": {"county": "全县", "township": "乡镇", "school": "学校"},
-    "category": {"never_enrolled": "从未有学籍", "left_status": "学籍已消失", "transferred_out": "转出待核实"},
-    "stage": {
-        "not_on_roster": "不在考勤名册",
-        "absent_3d": "连续旷课3天",
-        "suspected_dropout": "疑似辍学",
-        "dropout": "辍学",
-        "primary": "小学",
-        "junior": "初中",
-        "nine_year": "义务教育",
-    },
-    "source": {"out_of_school": "适龄失学", "dropout_watch": "疑似辍学监测"},
-    "status": STATUS,
-    "last_status": STATUS,
-    "kind": {"suspected_dropout": "疑似辍学", "out_of_school": "适龄失学"},
-    "trigger": {
-        "unexcused_absence": "连续无故缺勤",
-        "not_on_roster": "不在考勤名册",
-        "never_enrolled": "从未有学籍",
-        "left_status": "学籍消失",
-    },
-    "close_reason": {
-        "returned": "劝返复学",
-        "transferred": "转学",
-        "suspended": "休学",
-        "deceased": "死亡",
-        "over_age": "超龄",
-        "graduated": "毕业",
-    },
-    "filing_level": {"principal": "校长审批", "township": "中心校备案", "county": "县教育局备案"},
-    "outcome": {"registered_grade_7": "已注册七年级", "transferred": "转出", "missing": "未注册（需核查）"},
-}
-BOOL_COLUMNS = ("is_poverty_household", "in_household_registry", "has_student_status", "is_migrant", "is_open")
+# Streamlit's own English texts a Chinese page must not show: the table toolbar (download as
+# CSV, search, full screen — the pages offer their own .xlsx) and the input hint.
+_STYLE = """
+<style>
+[data-testid="stElementToolbar"], [data-testid="InputInstructions"] { display: none !important; }
+</style>
+"""
 
 
 def current_scope() -> Scope:
     return Scope.of(st.session_state["user"])
 
 
+def glossary_labels(domain: str) -> dict[str, str]:
+    """Code → Chinese label of one domain of the glossary, in its order (the same for every user)."""
+    g = data.glossary(Scope("county"))
+    g = g[g["domain"] == domain]
+    return dict(zip(g["code"], g["label"], strict=True))
+
+
+def labels() -> dict[str, str]:
+    """Column → its Chinese header (glossary domain ``column``)."""
+    return glossary_labels("column")
+
+
+def value_labels(column: str) -> dict[object, str]:
+    """Code → Chinese label for the values of a column (VALUE_DOMAINS)."""
+    out: dict[object, str] = {}
+    for domain in reversed(VALUE_DOMAINS.get(column, ())):
+        out.update(glossary_labels(domain))
+    return out
+
+
 def scope_label(scope: Scope) -> str:
-    if scope.is_county:
-        return "范围：全县"
-    if scope.role == "township":
-        return f"范围：乡镇 {scope.township_code}"
-    return f"范围：学校 {scope.school_code}"
+    """「范围：」 and the name of the unit the scope looks at (内黄县, 井店镇, a school)."""
+    return f"范围：{data.own_unit(scope)['unit_name']}"
 
 
-def count_text(value: object, scope: Scope) -> str:
-    """A count as shown on an aggregate page: 「<5」 for 1..4 below the county role."""
-    n = int(value)
-    if not scope.is_county and 1 <= n < data.SMALL_COUNT:
-        return data.SUPPRESSED
-    return f"{n:,}"
+def school_year(year: int) -> str:
+    """2025 → 2025—2026学年."""
+    return f"{int(year)}—{int(year) + 1}学年"
 
 
 def header(title: str, scope: Scope) -> None:
+    st.markdown(_STYLE, unsafe_allow_html=True)
     st.title(title)
     publish = data.last_publish(scope)
     if not publish.empty:
@@ -135,61 +99,176 @@ def header(title: str, scope: Scope) -> None:
         )
 
 
-def chinese(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """The frame with Chinese values and headers, ready to show."""
-    out = df[columns] if columns else df.copy()
-    out = out.copy()
-    for col, mapping in VALUES.items():
-        if col in out.columns:
-            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
+def chinese(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The frame with Chinese values and headers, ready to show: codes as their labels, dates as
+    dates, yes/no as 是/否, nothing missing shown as 「None」."""
+    out = (df[list(columns)] if columns else df).copy()
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.date
-    for col in BOOL_COLUMNS:
-        if col in out.columns:
-            out[col] = out[col].map({True: "是", False: "否"})
-    return out.rename(columns=LABELS)
-
-
-def table(df: pd.DataFrame, columns: list[str] | None = None, key: str | None = None) -> None:
-    """A mart's rows with Chinese values and headers."""
-    frame(chinese(df, columns), key=key)
+        values = out[col]
+        if col in VALUE_DOMAINS:
+            mapping = value_labels(col)
+            out[col] = values.map(lambda v, m=mapping: m.get(v, v) if pd.notna(v) else "")
+        elif pd.api.types.is_bool_dtype(values) or (values.notna().any() and values.dropna().map(type).eq(bool).all()):
+            out[col] = values.map(lambda v: YES_NO.get(v, "") if pd.notna(v) else "")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = values.dt.strftime("%Y-%m-%d").fillna("")
+        elif col == "school_year":
+            out[col] = values.map(lambda v: "" if pd.isna(v) else school_year(v))
+        elif pd.api.types.is_numeric_dtype(values):
+            if values.isna().any():  # a number or nothing, never 「nan」
+                out[col] = values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+        else:
+            out[col] = values.map(
+                lambda v: (
+                    ""
+                    if v is None or (not isinstance(v, str) and pd.isna(v))
+                    else v.strftime("%Y-%m-%d")
+                    if hasattr(v, "strftime")
+                    else v
+                )
+            )
+    names = labels()
+    return out.rename(columns={c: names.get(c, c) for c in out.columns})
 
 
 def frame(
-    df: pd.DataFrame, labels: dict[str, str] | None = None, key: str | None = None, percent: tuple[str, ...] = ()
+    df: pd.DataFrame,
+    headers: dict[str, str] | None = None,
+    key: str | None = None,
+    percent: tuple[str, ...] = (),
+    text_right: Sequence[str] = (),
+    on_select: str = "ignore",
+):
+    """A table as shown on every page: headers renamed, no index, full width; ``percent`` columns
+    (shares 0–1) as percentages; ``text_right`` columns (counts as text, e.g. 「<5」) aligned right."""
+    headers = headers or {}
+    shown = df.rename(columns=headers)
+    # short tables in full (no scroll bar), long ones in a window
+    height = min(35 * (len(shown) + 1) + 3, 740)
+    config = {headers.get(c, c): st.column_config.NumberColumn(format="percent") for c in percent}
+    config.update({headers.get(c, c): st.column_config.TextColumn(alignment="right") for c in text_right})
+    return st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        key=key,
+        column_config=config,
+        on_select=on_select,
+        selection_mode="single-row",
+    )
+
+
+def linked_table(
+    shown: pd.DataFrame,
+    tokens: Sequence[str],
+    key: str,
+    page: str = STUDENT_PAGE,
+    param: str = CHILD_PARAM,
+    help_text: str = "点击一行，打开这名儿童的一生一档。",
 ) -> None:
-    """A table as shown on every page: headers renamed by ``labels``, no index, full width; the
-    ``percent`` columns (shares between 0 and 1) shown as percentages."""
-    labels = labels or {}
-    config = {labels.get(c, c): st.column_config.NumberColumn(format="percent") for c in percent}
-    st.dataframe(df.rename(columns=labels), hide_index=True, width="stretch", key=key, column_config=config)
+    """A table whose rows lead to a page about the row (by default the child's 一生一档), named
+    in the URL only by an opaque token (``tokens``, one per row; never an ID number, name or
+    student number). A case page passes its own page, parameter and case tokens."""
+    st.caption(help_text)
+    event = frame(shown, key=key, on_select="rerun")
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        st.switch_page(page, query_params={param: tokens[rows[0]]})
 
 
-# Charts are built with plotly.graph_objects: plotly.express costs ~50 ms a figure on the server.
-def bar_chart(x, y, title: str, target: float | None = None, percent: bool = False, floor: float | None = None) -> None:
-    fig = go.Figure(go.Bar(x=list(x), y=list(y), marker_color="#1f6fb2"))
+def download_xlsx(label: str, build: Callable[[], bytes], file_name: str, key: str) -> None:
+    """A workbook download, built only when clicked (every export of the dashboard goes through here)."""
+    st.download_button(label, build, file_name=file_name, mime=XLSX, key=key)
+
+
+def metric(col, label: str, text: str, delta: int | None = None, good: str = GOOD_DOWN, help_text: str = "") -> None:
+    """A key figure; its change is coloured green when it moves the good way (``good``)."""
+    col.metric(
+        label,
+        text,
+        delta=None if delta is None else f"{delta:+,}",
+        delta_color=good if delta else "off",
+        help=help_text or None,
+    )
+
+
+# Charts are built with plotly.graph_objects (plotly.express costs ~50 ms a figure on the server).
+# Categories are Chinese text (months as 2026年3月), never dates plotly would label in English.
+def bar_chart(
+    x: Sequence[str],
+    y: Sequence[float],
+    title: str,
+    target: float | None = None,
+    percent: bool = False,
+    hover: Sequence[str] | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+    highlight: Sequence[bool] | None = None,
+) -> None:
+    """Bars (a hidden value is a gap; ``hover`` the text shown for each bar), an optional target
+    and a reference line (e.g. 全体)."""
+    colors = ["#c0392b" if h else "#1f6fb2" for h in highlight] if highlight is not None else "#1f6fb2"
+    fig = go.Figure(
+        go.Bar(
+            x=list(x),
+            y=[None if pd.isna(v) else v for v in y],
+            marker_color=colors,
+            hovertext=list(hover) if hover is not None else None,
+            hoverinfo="x+text" if hover is not None else "x+y",
+        )
+    )
     if target is not None:
-        fig.add_hline(y=target, line_dash="dash", annotation_text="目标")
+        fig.add_hline(y=target, line_dash="dash", annotation_text=f"目标 {target:.0%}" if percent else "目标")
+    if reference is not None and not pd.isna(reference):
+        fig.add_hline(y=reference, line_dash="dot", line_color="#555", annotation_text=reference_label)
+    fig.update_xaxes(type="category")
     if percent:
-        low = min([*y, target or 1]) - 0.01
-        fig.update_yaxes(tickformat=".1%", range=[min(floor or low, low), 1.005])
+        # a range around the bars and the target, not from zero: rates near 100% differ in the decimals
+        shown = [v for v in y if not pd.isna(v)] + [t for t in (target, reference) if t is not None and not pd.isna(t)]
+        low = max(0.0, min(shown, default=0.0) - 0.02) if shown and min(shown) > 0.5 else 0.0
+        fig.update_yaxes(tickformat=".1%", range=[low, max([*shown, 1.0]) + 0.005])
+    else:
+        fig.update_yaxes(rangemode="tozero")
     _show(fig, title)
 
 
-def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, percent: bool = False) -> None:
-    fig = go.Figure([go.Bar(x=part[x], y=part[y], name=str(name)) for name, part in df.groupby(color)])
+def line_chart(
+    x: Sequence[str], series: dict[str, tuple[Sequence[float], Sequence[str]]], title: str, from_zero: bool = True
+) -> None:
+    """Lines over Chinese category labels; each series is (values with NaN gaps, hover texts);
+    counts on the axis, from zero unless ``from_zero`` is False."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=list(x),
+                y=[None if pd.isna(v) else v for v in values],
+                name=name,
+                mode="lines+markers",
+                hovertext=list(texts),
+                hoverinfo="name+x+text",
+            )
+            for name, (values, texts) in series.items()
+        ]
+    )
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(rangemode="tozero" if from_zero else "normal", tickformat=",d")
+    _show(fig, title)
+
+
+def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> None:
+    fig = go.Figure([go.Bar(x=part[x], y=part[y], name=str(name)) for name, part in df.groupby(color, sort=False)])
     fig.update_layout(barmode="stack")
-    if percent:
-        fig.update_yaxes(tickformat=".1%")
-    _show(fig, title)
-
-
-def line_chart(df: pd.DataFrame, x: str, series: dict[str, str], title: str) -> None:
-    fig = go.Figure([go.Scatter(x=df[x], y=df[col], name=label, mode="lines+markers") for col, label in series.items()])
+    fig.update_xaxes(type="category")
     _show(fig, title)
 
 
 def _show(fig: go.Figure, title: str) -> None:
-    fig.update_layout(title=title, height=340, margin={"l": 40, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h"})
+    fig.update_layout(
+        title=title,
+        height=380,
+        margin={"l": 40, "r": 20, "t": 80, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        separators=".,",
+    )
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})

@@ -23,8 +23,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--county", default="410527", help="county code (410527 内黄县, 341522, 530113, 410781)")
     ap.add_argument("--students", type=int, default=60_000, help="about how many students (default 60000)")
-    ap.add_argument("--start", type=date.fromisoformat, default=date(2025, 9, 1), help="first day, YYYY-MM-DD")
-    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 1, 16), help="last day, YYYY-MM-DD")
+    # the spring term and the start of the next school year: the 6→7 handover and a school year's
+    # end are in the sample, at about the size of one term
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 3, 2), help="first day, YYYY-MM-DD")
+    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 9, 30), help="last day, YYYY-MM-DD")
     ap.add_argument("--seed", type=int, default=20250901, help="random seed (same seed, same files)")
     ap.add_argument("--raw", type=Path, default=Path("data/raw"), help="raw folder to write (default data/raw)")
     ap.add_argument("--truth", type=Path, default=Path("data/truth"), help="truth folder (default data/truth)")

@@ -312,6 +312,10 @@ def _schools(people: pd.DataFrame, towns: pd.DataFrame, county: str, y1: int, rn
         people.loc[idx, "primary_school"] = base + rng.integers(0, n_primary, len(idx))
         people.loc[idx, "junior_school"] = base + n_primary + rng.integers(0, n_junior, len(idx))
     schools = pd.DataFrame(rows, columns=["name", "stage", "town_code", "urban_rural"])
+    # the junior schools of the county seat (街道) are run by the county bureau (局属学校) and report
+    # to it directly; every other school reports through its township's center school
+    county_run = (schools["stage"] == "初中") & (schools["urban_rural"] == "城区")
+    schools["governed_by"] = np.where(county_run, "局属", "乡镇中心校")
     # 学校标识码: ten digits, a leading digit, the county's code and a three-digit number; a county
     # with more than 999 schools (the million-student benchmark) moves on to the next leading digit
     schools["code"] = [f"{2 + i // 999}{county}{i % 999 + 1:03d}" for i in range(len(schools))]

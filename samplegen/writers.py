@@ -73,6 +73,7 @@ def _write_reference(world: World, folder: Path) -> int:
             "学段": s["stage"],
             "乡镇": s["town_code"],
             "城乡类型": s["urban_rural"],
+            "隶属关系": s["governed_by"],
         }
     ).to_csv(folder / "schools.csv", index=False, encoding="utf-8")
     _write_enrollment_history(world, folder)

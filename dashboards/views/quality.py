@@ -1,40 +1,26 @@
-"""数据质量: the last run, its checks, quarantined rows, freshness by extract and township, Data Docs."""
+"""数据质量: the last run, its checks, quarantined rows, freshness by extract and township, and
+the run's Data Docs shown here (never a path on the server), with nothing fetched from the
+internet: their scripts, style sheets and images from elsewhere are left out."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboards import data, ui
 
 scope = ui.current_scope()
 ui.header("数据质量", scope)
-EXTRACTS = {
-    "household": "户籍",
-    "student_status": "学籍",
-    "attendance": "考勤",
-    "poverty": "脱贫户",
-    "schools": "学校名录",
-    "townships": "乡镇名录",
-    "enrollment_history": "历年在校生数",
-    "calendar": "校历",
-    "township_aliases": "乡镇曾用名",
-}
-OFF_CALENDAR = {
-    "weekend": "周末",
-    "public_holiday": "法定节假日",
-    "county_holiday": "校历放假",
-    "outside_term": "学期外",
-    "not_held": "全县到校不足",
-    "outside_calendar_span": "日历范围外",
-}
 
 run = data.last_publish(scope).iloc[0]
 checks = data.check_results(scope)
 failed_critical = int(checks["failed_critical"].sum())
 warned = int((checks["failed_warning"] > 0).sum())
 quarantined = data.run_facts(scope, "quarantine")
+quarantined["source_file"] = quarantined["source_file"].map(lambda f: Path(f).name)  # without the extract's folder
 cols = st.columns(4)
 cols[0].metric("结果", "已发布" if failed_critical == 0 else "有严重问题", help="只有全部严重检查通过的运行才会发布")
 cols[1].metric("检查套件通过", f"{len(checks) - warned} / {len(checks)}")
@@ -44,11 +30,6 @@ st.caption(
     f"最近一次发布 {run['published_at']:%Y-%m-%d %H:%M}，运行编号 {run['run_id']}，比对截至 {run['as_of_date']:%Y-%m-%d}。"
     "失败的运行不替换本仓库，看板继续显示上一次发布的数据。"
 )
-docs = Path(str(run["data_docs"]))
-if docs.exists():
-    st.markdown(f"[打开本次运行的数据质量报告（Data Docs）]({docs.as_uri()})　`{docs}`")
-else:
-    st.caption(f"数据质量报告（Data Docs）：`{docs}`（看板所在机器上找不到该文件）")
 
 st.subheader("检查套件")
 if checks.empty:
@@ -59,48 +40,42 @@ else:
             lambda r: "未通过" if r["failed_critical"] else ("有警告" if r["failed_warning"] else "通过"), axis=1
         )
     )
-    ui.frame(
-        shown,
-        {
-            "suite": "套件",
-            "expectations": "期望数",
-            "failed_critical": "严重失败",
-            "failed_warning": "警告",
-            "result": "结果",
-        },
-    )
+    ui.frame(ui.chinese(shown).rename(columns={"result": "结果"}), key="suites")
 
 st.subheader("隔离行（按文件和原因）")
-quarantine = quarantined
-if quarantine.empty:
+if quarantined.empty:
     st.write("没有被隔离的行。")
 else:
-    ui.stacked_bars(quarantine, "source_file", "row_count", "reason", "隔离行数（按文件和原因）")
-    ui.frame(
-        quarantine.assign(extract=quarantine["extract"].map(EXTRACTS)),
-        {
-            "extract": "类别",
-            "source_file": "文件",
-            "column_name": "列",
-            "reason": "原因",
-            "row_count": "行数",
-        },
+    reasons = ui.value_labels("reason")
+    ui.stacked_bars(
+        quarantined.assign(reason=quarantined["reason"].map(lambda r: reasons.get(r, r))),
+        "source_file",
+        "row_count",
+        "reason",
+        "隔离行数（按文件和原因）",
     )
+    ui.frame(ui.chinese(quarantined), key="quarantine")
 
 st.subheader("新鲜度")
 files = data.run_facts(scope, "load_files")
-latest = files.groupby("extract").agg(
-    files=("source_file", "count"), snapshot=("snapshot_date", "max"), loaded=("loaded_at", "max")
+latest = (
+    files.groupby("extract")
+    .agg(files=("source_file", "count"), snapshot=("snapshot_date", "max"), loaded=("loaded_at", "max"))
+    .reset_index()
 )
-latest = latest.reset_index().assign(extract=lambda d: d["extract"].map(EXTRACTS))
 st.markdown("**按数据来源**")
-ui.frame(latest, {"extract": "来源", "files": "文件数", "snapshot": "最新快照日期", "loaded": "最近入库时间"})
+ui.frame(
+    ui.chinese(latest).rename(columns={"files": "文件数", "snapshot": "最新快照日期", "loaded": "最近入库时间"}),
+    key="sources",
+)
 fresh = data.freshness(scope)
-names = data.unit_names(scope)
-fresh = fresh.assign(township=fresh["township_code"].map(names), extract=fresh["extract"].map(EXTRACTS))
-st.markdown("**按乡镇**（最新数据日期，落后比对日的天数）")
+names = data.report_units(scope).drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+extracts = ui.value_labels("extract")
+fresh = fresh.assign(township=fresh["township_code"].map(names), extract=fresh["extract"].map(extracts))
+st.markdown("**按乡镇**（最新数据日期落后比对日的天数）")
 table = fresh.pivot_table(index="township", columns="extract", values="days_behind", aggfunc="max")
-st.dataframe(table.rename_axis(index="乡镇", columns="落后天数"), width="stretch")
+ui.frame(table.reset_index().rename(columns={"township": "乡镇"}), key="freshness")
+
 
 st.subheader("非上学日的考勤")
 off = data.off_calendar_attendance(scope)
@@ -112,22 +87,56 @@ st.caption(
 if off.empty:
     st.write("没有非上学日的考勤。")
 else:
+    reasons = ui.glossary_labels("off_calendar")
     ui.frame(
         off.assign(
             school=off["school_code"].map(names).fillna(off["school_code"]),
             township=off["township_code"].map(names),
-            reason=off["reason"].map(OFF_CALENDAR),
+            reason=off["reason"].map(reasons),
             grades=off["lowest_grade"].astype("Int64").astype(str)
             + "–"
             + off["highest_grade"].astype("Int64").astype(str),
-        )[["attendance_date", "school", "township", "reason", "school_day_note", "students", "grades"]],
-        {
-            "attendance_date": "日期",
-            "school": "学校",
-            "township": "乡镇",
-            "reason": "原因",
-            "school_day_note": "校历说明",
-            "students": "有考勤的学生数",
-            "grades": "年级",
-        },
+        )[["attendance_date", "school", "township", "reason", "school_day_note", "students", "grades"]].rename(
+            columns={
+                "attendance_date": "日期",
+                "school": "学校",
+                "township": "乡镇",
+                "reason": "原因",
+                "school_day_note": "校历说明",
+                "students": "有考勤的学生数",
+                "grades": "年级",
+            }
+        ),
+        key="off_calendar",
     )
+
+# ---- Data Docs ---------------------------------------------------------------------------
+st.subheader("数据质量报告（Data Docs）")
+docs = Path(str(run["data_docs"])).parent
+_OUTSIDE = re.compile(
+    r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>|<link[^>]*\bhref=[\"']https?://[^>]*>|<img[^>]*\bsrc=[\"']https?://[^>]*>",
+    re.I,
+)
+if not scope.is_county:
+    st.write("逐条检查的明细（可能含有问题数据的原值）只对县级用户开放；上面是本次运行的汇总。")
+elif not docs.is_dir():
+    st.write("看板所在的机器上没有本次运行的数据质量报告。")
+else:
+    pages = ["index.html", *sorted(str(p.relative_to(docs)) for p in docs.rglob("*.html") if p.name != "index.html")]
+    suites = ui.value_labels("suite")
+
+    def page_name(path: str) -> str:
+        """总表; a suite's page by its Chinese name; a file's page as the suite's 第n个文件."""
+        if path == "index.html":
+            return "总表"
+        suite, _, number = path.removesuffix(".html").partition("/")
+        return suites.get(suite, suite) + (f" · 第{int(number) + 1}个文件" if number.isdigit() else "")
+
+    page = st.selectbox("报告页面", pages, format_func=page_name, key="docs_page")
+    html = (docs / page).read_text(encoding="utf-8")
+    # nothing is fetched from elsewhere; the pages' links lead nowhere inside the frame
+    html = _OUTSIDE.sub("", html).replace("<a href=", "<a data-href=")
+    for code, label in suites.items():  # the suites by their Chinese names
+        html = html.replace(f">{code}</a>", f">{label}</a>").replace(f">{code}：", f">{label}：")
+    st.caption("明细页为 Great Expectations 生成的页面（英文），已去掉需要联网加载的样式和脚本。")
+    components.html(html, height=640, scrolling=True)

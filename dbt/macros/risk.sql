@@ -72,7 +72,12 @@ keyed_at_levels as (
         units.level,
         units.unit_code
     from keyed
-    inner join units on units.level = 'township' and keyed.township_code = units.unit_code
+    -- a county-run school's students count for the county only (the reporting tree)
+    inner join units
+        on
+            units.level = 'township'
+            and keyed.township_code = units.unit_code
+            and not coalesce(keyed.is_county_run_school, false)
 
 ),
 
@@ -176,6 +181,7 @@ indicators as (
 {% macro risk_indicator_columns() -%}
     cast(indicators.students as bigint) as students,
     cast(indicators.out_of_school as bigint) as out_of_school,
+    cast(indicators.students + indicators.out_of_school as bigint) as children,
     cast(indicators.cases as bigint) as cases,
     indicators.case_rate,
     cast(indicators.enrolled_days as bigint) as enrolled_days,

@@ -24,31 +24,26 @@
     (case when month({{ date_expr }}) >= 9 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
 {%- endmacro %}
 
-{#- The rows of a relation (with township_code and school_code) once for the county, once for
-    their township and once for their school: the three reporting levels. -#}
+{#- The rows of a relation (with township_code and school_code) once for each unit of the
+    reporting tree they count in (int_reporting_units, int_reporting_paths): their leaf — their
+    school, or, with no school, their township's no-school row (else the county's) — and every unit
+    above it. A row counts in exactly one leaf, so every unit's count is the sum of its children's. -#}
 {% macro at_reporting_levels(relation) -%}
     select
         {{ relation }}.*,
-        'county' as level,
-        county.unit_code
+        paths.level,
+        paths.unit_code
     from {{ relation }}
-    cross join (select unit_code from {{ ref('int_reporting_units') }} where level = 'county') as county
-
-    union all
-
-    select
-        {{ relation }}.*,
-        'township' as level,
-        {{ relation }}.township_code as unit_code
-    from {{ relation }}
-    where {{ relation }}.township_code is not null
-
-    union all
-
-    select
-        {{ relation }}.*,
-        'school' as level,
-        {{ relation }}.school_code as unit_code
-    from {{ relation }}
-    where {{ relation }}.school_code is not null
+    cross join (select unit_code as county_code from {{ ref('int_reporting_units') }} where level = 'county') as reporting_county
+    left join {{ ref('int_reporting_units') }} as leaf_school
+        on leaf_school.level = 'school' and {{ relation }}.school_code = leaf_school.unit_code
+    left join {{ ref('int_reporting_units') }} as leaf_township
+        on
+            leaf_township.level = 'no_school'
+            and leaf_township.township_code is not null
+            and {{ relation }}.township_code = leaf_township.unit_code
+    inner join {{ ref('int_reporting_paths') }} as paths
+        on
+            paths.leaf_level = case when leaf_school.unit_code is not null then 'school' else 'no_school' end
+            and paths.leaf_code = coalesce(leaf_school.unit_code, leaf_township.unit_code, reporting_county.county_code)
 {%- endmacro %}

@@ -138,7 +138,7 @@ def test_ledger_cases_equal_the_planted_history(small_county):
 
 def test_quarterly_table_reconciles_and_counts_the_planted_cases(small_county):
     q = _published(small_county, "select * from marts.quarterly_rectification")
-    assert set(q["level"]) == {"county", "township", "school"}
+    assert set(q["level"]) == {"county", "township", "school", "no_school"}
     unreconciled = q[q["open_at_start"] + q["new_cases"] - q["closed_total"] != q["open_at_end"]]
     assert unreconciled.empty, unreconciled.head()
     reasons = ["returned", "transferred", "suspended", "deceased", "over_age", "graduated"]
@@ -168,7 +168,7 @@ def test_handover_6_to_7_equals_the_registry_outcomes(small_county):
 
 def test_monthly_report_gap_causes_add_up_and_cases_match(small_county):
     m = _published(small_county, "select * from marts.monthly_report")
-    assert set(m["level"]) == {"county", "township", "school"}
+    assert set(m["level"]) == {"county", "township", "school", "no_school"}
     causes = m["gap_on_leave"] + m["gap_suspended"] + m["gap_unexcused"] + m["gap_not_on_roster"]
     assert (causes == m["gap"]).all()
     assert (m["gap"] == m["students_with_status"] - m["students_in_school"]).all()
@@ -281,14 +281,18 @@ def test_risk_marts_count_the_same_children_as_the_student_lists(small_county):
     for code in by_group.loc["county"].index.drop("all"):
         assert by_group.loc[("county", code), "students"] == students[f"group_{code}"].sum(), code
     assert by_group.loc[("county", "poverty"), "students"] > 0 and by_group.loc[("county", "migrant"), "students"] > 0
-    # townships add up to the county
+    # townships and the county-run schools (局属, counted for the county only) add up to the county
     townships = by_group.loc["township"].loc["all"]
-    assert townships[["students", "out_of_school", "cases", "chronic_absent"]].sum().tolist() == [
-        county["students"],
-        county["out_of_school"],
-        county["cases"],
-        county["chronic_absent"],
-    ]
+    county_run = _published(
+        small_county,
+        "select count(case when is_student then 1 end) as students, count(case when not is_student then 1 end) "
+        "as out_of_school, count(case when is_case then 1 end) as cases, count(case when enrolled_days >= 20 "
+        "and absent_days >= enrolled_days * 0.1 then 1 end) as chronic_absent "
+        "from intermediate.int_risk_children where is_county_run_school",
+    ).iloc[0]
+    columns = ["students", "out_of_school", "cases", "chronic_absent"]
+    assert county_run["students"] > 0
+    assert (townships[columns].sum() + county_run[columns]).tolist() == [county[c] for c in columns]
     # chronic absence recomputed from the roster grid of the school year: absent on >= 10% of >= 20 enrolled days
     grid = _published(
         small_county,

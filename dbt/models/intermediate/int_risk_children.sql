@@ -151,6 +151,7 @@ children as (
 
 select
     children.*,
+    coalesce(schools.is_county_run, false) as is_county_run_school,
     case children.urban_rural
         when '城区' then 'urban'
         when '镇区' then 'town'
@@ -159,3 +160,4 @@ select
     coalesce(townships.is_migrant_heavy, false) as is_migrant_heavy_township
 from children
 left join townships on children.township_code = townships.township_code
+left join schools on children.school_code = schools.school_code

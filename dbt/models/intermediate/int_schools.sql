@@ -18,6 +18,7 @@ select
     schools.school_name,
     schools.stage,
     schools.urban_rural,
+    schools.is_county_run,
     township_names.township_code
 from schools
 left join township_names on schools.township_text = township_names.township_text

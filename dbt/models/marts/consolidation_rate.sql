@@ -264,7 +264,10 @@ select
     cast(unioned.denominator as bigint) as denominator,
     cast(unioned.numerator as double) / nullif(unioned.denominator, 0) as rate,
     unioned.denominator < {{ var('small_denominator') }} as is_small_denominator,
-    unioned.numerator > unioned.denominator as is_over_100
+    unioned.numerator > unioned.denominator as is_over_100,
+    year_bounds.first_snapshot as first_snapshot_date,
+    year_bounds.last_snapshot as last_snapshot_date
 from unioned
 left join units on unioned.level = units.level and unioned.unit_code = units.unit_code
+left join year_bounds on unioned.school_year = year_bounds.school_year
 where unioned.denominator > 0 or unioned.numerator > 0

@@ -13,24 +13,11 @@ children as (
 all_keys as (
 
     select
-        'rural' as area_code,
-        '乡村' as area_name,
-        1 as sort_order
-    union all
-    select
-        'town' as area_code,
-        '镇区' as area_name,
-        2 as sort_order
-    union all
-    select
-        'urban' as area_code,
-        '城区' as area_name,
-        3 as sort_order
-    union all
-    select
-        'migrant_heavy' as area_code,
-        '流动人口集中乡镇' as area_name,
-        4 as sort_order
+        code as area_code,
+        label as area_name,
+        sort_order
+    from {{ ref('glossary') }}
+    where domain = 'area'
 
 ),
 
@@ -38,6 +25,7 @@ keyed as (
 
     select
         township_code,
+        is_county_run_school,
         is_student,
         is_case,
         enrolled_days,
@@ -50,6 +38,7 @@ keyed as (
 
     select
         township_code,
+        is_county_run_school,
         is_student,
         is_case,
         enrolled_days,

@@ -48,12 +48,14 @@ handover_at_levels as (
 
     select
         'township' as level,
-        township_code as unit_code,
+        handover.township_code as unit_code,
         count(*) as handover_students,
-        count(case when outcome = 'missing' then 1 end) as handover_missing
+        count(case when handover.outcome = 'missing' then 1 end) as handover_missing
     from handover
-    where township_code is not null
-    group by township_code
+    left join {{ ref('int_reporting_units') }} as schools
+        on schools.level = 'school' and handover.school_code = schools.unit_code
+    where handover.township_code is not null and not coalesce(schools.is_county_run, false)
+    group by handover.township_code
 
 ),
 

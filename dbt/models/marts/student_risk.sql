@@ -13,6 +13,13 @@ schools as (
 
     select * from {{ ref('int_schools') }}
 
+),
+
+tiers as (
+
+    select * from {{ ref('glossary') }}
+    where domain = 'tier'
+
 )
 
 select
@@ -24,7 +31,7 @@ select
     scores.grade,
     scores.score,
     scores.tier,
-    case scores.tier when 'high' then '高' when 'medium' then '中' else '低' end as tier_name,
+    tiers.label as tier_name,
     scores.reasons,
     {%- for factor in risk_factors() %}
         scores.{{ factor }},
@@ -33,3 +40,4 @@ select
     scores.eval_date as as_of_date
 from scores
 left join schools on scores.school_code = schools.school_code
+left join tiers on scores.tier = tiers.code

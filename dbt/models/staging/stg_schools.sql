@@ -18,7 +18,9 @@ renamed as (
             else 'unknown'
         end as stage,
         trim("乡镇") as township_text,
-        trim("城乡类型") as urban_rural
+        trim("城乡类型") as urban_rural,
+        -- 局属 (run by the county bureau, reporting to it directly) or under its township's center school
+        coalesce(trim("隶属关系") in ('局属', '县直', '县属', '教育局'), false) as is_county_run
     from source
 
 )
