@@ -9,6 +9,8 @@ export KCBX_RAW_DIR ?= $(CURDIR)/data/raw
 export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
+# the dashboard answers this machine only, unless the county opens it (e.g. 0.0.0.0 behind its HTTPS proxy)
+DASHBOARD_ADDRESS ?= 127.0.0.1
 # apt needs root: sudo when make is not run as root
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
@@ -61,8 +63,8 @@ sql: setup  ## open the published warehouse read-only in the DuckDB shell
 	$(BIN)/duckdb -readonly $(KCBX_WAREHOUSE)
 
 dashboard: setup  ## serve the dashboard on http://localhost:$(PORT)
-	@echo "== dashboard: http://localhost:$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT)
+	@echo "== dashboard: http://$(DASHBOARD_ADDRESS):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.address $(DASHBOARD_ADDRESS)
 
 bench-pages: setup browser  ## page-load times of every dashboard page in headless Chromium → data/bench/pages.md
 	$(PY) -m dashboards.bench --out data/bench/pages.md

@@ -2,32 +2,73 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import auth, data, ui
 from dashboards.users import authenticate
 
 # the icon is served by the app itself: nothing is fetched from the internet
 st.set_page_config(page_title="控辍保学监测看板", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide")
 
 
+@st.cache_resource
+def _throttle() -> auth.Throttle:
+    """One throttle for the server process: every session's failed log-ins count together."""
+    return auth.Throttle(auth.Policy.from_env())
+
+
+def _address() -> str:
+    # None when the browser is on this machine (the server binds to localhost by default)
+    return st.context.ip_address or "localhost"
+
+
 def login() -> None:
     st.title("控辍保学监测看板")
+    if "logged_out_because" in st.session_state:
+        st.info(st.session_state.pop("logged_out_because"))
     with st.form("login"):
         username = st.text_input("用户名")
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录")
     if submitted:
-        user = authenticate(username.strip(), password)
+        throttle, name, address, now = _throttle(), username.strip(), _address(), time.monotonic()
+        wait = throttle.locked_for(name, address, now)
+        if wait:
+            st.error(auth.lockout_message(wait))
+            return
+        user = authenticate(name, password)
         if user is None:
-            st.error("用户名或密码不正确。忘记密码请联系县教育局管理员重新设置。")
+            throttle.failed(name, address, now)
+            wait = throttle.locked_for(name, address, now)
+            st.error(
+                auth.lockout_message(wait) if wait else "用户名或密码不正确。忘记密码请联系县教育局管理员重新设置。"
+            )
         else:
+            throttle.succeeded(name, now)
             st.session_state["user"] = user
+            st.session_state["session"] = auth.Session(started=now, last_seen=now)
             st.rerun()
 
 
+def _expire_session() -> None:
+    """Log the user out when the session has been idle or open too long; otherwise note the activity."""
+    now = time.monotonic()
+    # a user is only ever put into the session by the log-in above (or by a test), which starts it
+    session: auth.Session = st.session_state.setdefault("session", auth.Session(started=now, last_seen=now))
+    why = session.expired(_throttle().policy, now)
+    if why:
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
+        st.session_state["logged_out_because"] = why
+    else:
+        session.last_seen = now
+
+
+if "user" in st.session_state:
+    _expire_session()
 user = st.session_state.get("user")
 if user is None:
     st.navigation([st.Page(login, title="登录", icon=":material/login:")], position="hidden").run()
@@ -43,7 +84,8 @@ if data.warehouse_version(data.warehouse_path()) is None:
 with st.sidebar:
     st.markdown(f"**{user.display_name}**  \n{ui.scope_label(data.Scope.of(user))}")
     if st.button("退出登录"):
-        del st.session_state["user"]
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
         st.rerun()
 
 st.navigation(

@@ -95,9 +95,11 @@ def launch(playwright):
 
 
 # Resolves once the script run is over and the page has not changed for `quiet` ms; returns the
-# time (performance.now()) of the last change, i.e. when the page finished rendering.
-_SETTLED = """(quiet) => new Promise((resolve) => {
-  let last = performance.now();
+# time (performance.now()) of the last change, i.e. when the page finished rendering. Rejects
+# when the page is still changing after `limit` ms (a page that never settles fails, not hangs).
+_SETTLED = """([quiet, limit]) => new Promise((resolve, reject) => {
+  const start = performance.now();
+  let last = start;
   const seen = new MutationObserver(() => { last = performance.now(); });
   seen.observe(document.body, {subtree: true, childList: true, characterData: true});
   const tick = () => {
@@ -105,6 +107,7 @@ _SETTLED = """(quiet) => new Promise((resolve) => {
     const state = document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state');
     const running = document.querySelector('[data-testid="stStatusWidget"]') || state !== 'notRunning';
     if (!running && performance.now() - last > quiet) { seen.disconnect(); resolve(last); }
+    else if (performance.now() - start > limit) { seen.disconnect(); reject(new Error(`page still changing after ${limit} ms`)); }
     else setTimeout(tick, 25);
   };
   tick();
@@ -114,7 +117,7 @@ _SETTLED = """(quiet) => new Promise((resolve) => {
 def wait_rendered(page, title: str, timeout_ms: float = 30_000) -> float:
     """Wait until the page's title is shown and it has finished rendering; the finish time (ms, page clock)."""
     page.get_by_role("heading", name=title, level=1).wait_for(timeout=timeout_ms)
-    return page.evaluate(_SETTLED, 500)
+    return page.evaluate(_SETTLED, [500, 4 * timeout_ms])
 
 
 def login(page, url: str, username: str, password: str) -> float:

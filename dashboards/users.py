@@ -11,6 +11,7 @@ county user see unmasked ID numbers.
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import hashlib
 import hmac
@@ -75,13 +76,21 @@ def _user(username: str, entry: dict, path: Path) -> User:
     )
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash no password matches, checked for unknown names so that a log-in takes as long
+    whether or not the name exists (its timing tells nothing)."""
+    return hash_password(secrets.token_hex(16))
+
+
 def authenticate(username: str, password: str, path: Path | None = None) -> User | None:
     """The user if the name and password match an entry of the users file, else None."""
     path = path or users_file()
     with path.open("rb") as f:
         entries = tomllib.load(f).get("users", {})
     entry = entries.get(username)
-    if entry is None or not verify_password(password, entry.get("password_hash", "")):
+    stored = entry.get("password_hash", "") if entry is not None else _unknown_user_hash()
+    if not verify_password(password, stored) or entry is None:
         return None
     return _user(username, entry, path)
 
