@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from casework.store import Action, AlreadyCorrected, EntryError, OutOfScope, local_today
-from casework.vocabulary import DUTIES, FILE_KINDS, STATUSES, vocabulary
+from casework.vocabulary import vocabulary
 from dashboards import casework_data as cw
 from dashboards import data, ui
 
@@ -70,13 +70,13 @@ def duties_table(duties: pd.DataFrame) -> pd.DataFrame:
     """Duties with Chinese labels, as on the case page and the 今日待办 list."""
     table = pd.DataFrame(
         {
-            "职责": duties["duty"].map(DUTIES),
+            "职责": duties["duty"].map(ui.glossary_labels("duty")),
             "月份": duties["month"].fillna(""),
             "起算日": _day(duties["trigger_on"]),
             "期限": _day(duties["due_on"]),
             "已登记/需要": duties["done_count"].astype(str) + " / " + duties["required_count"].astype(str),
             "完成日期": _day(duties["done_on"]),
-            "状态": duties["status"].map(STATUSES),
+            "状态": duties["status"].map(ui.glossary_labels("duty_status")),
         }
     )
     return table.drop(columns=["月份"]) if (table["月份"] == "").all() else table
@@ -188,8 +188,10 @@ def show(case_id: str) -> bool:
     if flash := st.session_state.pop("case_flash", None):
         st.success(flash)
     names = data.unit_names(scope)
-    kind = FILE_KINDS.get(facts["file_kind"], facts["file_kind"])
-    state = "在办" if facts["is_open"] else f"已销号（{ui.VALUES['close_reason'].get(facts['close_reason'], '')}）"
+    kind = ui.glossary_labels("file_kind").get(facts["file_kind"], facts["file_kind"])
+    state = (
+        "在办" if facts["is_open"] else f"已销号（{ui.value_labels('close_reason').get(facts['close_reason'], '')}）"
+    )
     st.subheader(f"案件 {case_id}　{kind}　{state}")
     cols = st.columns(4)
     cols[0].markdown(f"**身份证号** {facts['id_number'] or '—'}")

@@ -198,6 +198,12 @@ def report_units(scope: Scope) -> pd.DataFrame:
     return query(scope, "select * from marts.report_units order by parent_level, parent_code, unit_order")
 
 
+def unit_names(scope: Scope) -> dict[str, str]:
+    """Unit code (township, school) → its name in the reporting tree."""
+    units = report_units(scope).drop_duplicates("unit_code")
+    return dict(zip(units["unit_code"], units["unit_name"], strict=True))
+
+
 def own_unit(scope: Scope) -> pd.Series:
     """The scope's own unit in the reporting tree (level, unit_code, unit_name, report_unit_name …):
     the county, the township or the school (for a narrowed scope, the unit it was narrowed to)."""

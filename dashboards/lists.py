@@ -193,7 +193,7 @@ def _filters(scope: data.Scope, spec: ListSpec, key: str) -> dict[str, object]:
     widgets += ["school_code"] if scope.school_code is None and spec.source != "out_of_school" else []
     widgets += list(spec.filters)
     cols = st.columns(min(4, max(1, len(widgets))))
-    units = data.report_units(scope).drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+    units = data.unit_names(scope)
     for i, column in enumerate(widgets):
         if column in BOOLEAN_FILTERS:
             options: list = [None, True, False]

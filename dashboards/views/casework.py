@@ -4,10 +4,12 @@ and 送教上门, month by month."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import casework_data as cw
-from dashboards import data, ui
+from dashboards import data, disclosure, ui
+from dashboards.disclosure import Share, Sum
 
 scope = ui.current_scope()
 ui.header("劝返成效", scope)
@@ -18,33 +20,48 @@ if eff.empty:
     st.info("本范围内还没有案件。")
     st.stop()
 years = sorted(eff["school_year"].unique(), reverse=True)
-year = st.selectbox("学年", years, format_func=lambda y: f"{y}—{y + 1} 学年")
+year = st.selectbox("学年", years, format_func=ui.school_year)
 eff = eff[eff["school_year"] == year]
-top = eff[eff["level"] == scope.role].iloc[0] if (eff["level"] == scope.role).any() else None
-counts = ["cases_opened", "cases_returned", "returns_relapsed"]
-if top is not None:
+COUNTS = ["cases_opened", "cases_returned", "returns_relapsed", "duties_settled", "duties_on_time"]
+SUMS = [
+    Sum("cases_opened", ("cases_returned",), exact=False),
+    Sum("cases_returned", ("returns_relapsed",), exact=False),
+    Sum("duties_settled", ("duties_on_time",), exact=False),
+]
+SHARES = [
+    Share("on_time_share", "duties_on_time", "duties_settled", digits=0),
+    Share("relapse_share", "returns_relapsed", "cases_returned", digits=0),
+]
+
+
+def days(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.0f} 天"
+
+
+mine = eff[eff["level"] == scope.role].reset_index(drop=True)
+if not mine.empty:
+    shown = disclosure.protect(mine, scope.is_county, COUNTS, SUMS, shares=SHARES).text.iloc[0]
     cols = st.columns(5)
-    cols[0].metric("立案", ui.count_text(top["cases_opened"], scope))
-    cols[1].metric("劝返复学", ui.count_text(top["cases_returned"], scope))
-    cols[2].metric(
-        "复学天数（中位数）",
-        "—"
-        if top["median_days_to_return"] != top["median_days_to_return"]
-        else f"{top['median_days_to_return']:.0f} 天",
-    )
-    cols[3].metric(
-        "职责按期完成", "—" if top["on_time_share"] != top["on_time_share"] else f"{top['on_time_share']:.0%}"
-    )
-    cols[4].metric("90天内反弹", ui.count_text(top["returns_relapsed"], scope))
-below = eff[eff["level"] == ("township" if scope.is_county else "school")].copy()
+    cols[0].metric("立案", shown["cases_opened"])
+    cols[1].metric("劝返复学", shown["cases_returned"])
+    cols[2].metric("复学天数（中位数）", days(mine.at[0, "median_days_to_return"]))
+    cols[3].metric("职责按期完成", shown["on_time_share"])
+    cols[4].metric("90天内反弹", shown["returns_relapsed"])
+below = eff[eff["level"] == ("township" if scope.is_county else "school")].reset_index(drop=True)
 if not below.empty:
-    below = data.suppress(below, scope, counts)
+    shown = disclosure.protect(below, scope.is_county, COUNTS, SUMS, shares=SHARES).text
+    table = below[["unit_name", "median_days_to_return", "p90_days_to_return"]].assign(
+        median_days_to_return=below["median_days_to_return"].map(days),
+        p90_days_to_return=below["p90_days_to_return"].map(days),
+        **{c: shown[c] for c in [*COUNTS, "on_time_share", "relapse_share"]},
+    )
     st.markdown("#### " + ("各乡镇" if scope.is_county else "各学校"))
     ui.frame(
-        below[
+        table[
             [
                 "unit_name",
-                *counts[:2],
+                "cases_opened",
+                "cases_returned",
                 "median_days_to_return",
                 "p90_days_to_return",
                 "duties_settled",
@@ -66,7 +83,7 @@ if not below.empty:
             "returns_relapsed": "90天内反弹",
             "relapse_share": "反弹率",
         },
-        percent=("on_time_share", "relapse_share"),
+        text_right=[*COUNTS, "on_time_share", "relapse_share", "median_days_to_return", "p90_days_to_return"],
     )
 st.caption("案件按立案日所在学年计；职责按起算日所在学年计，未到期的不计入按期完成率。")
 
@@ -80,7 +97,7 @@ else:
     ui.frame(
         teaching.assign(school_name=teaching["school_code"].map(names))[
             ["month", "person_name", "id_number", "school_name", "visits", "required_visits", "status", "case_id"]
-        ].replace({"status": {"done": "已达标", "due": "本月进行中", "overdue": "不足"}}),
+        ].replace({"status": ui.glossary_labels("visit_status")}),
         {
             "month": "月份",
             "person_name": "姓名",

@@ -69,7 +69,7 @@ ui.frame(
     key="sources",
 )
 fresh = data.freshness(scope)
-names = data.report_units(scope).drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+names = data.unit_names(scope)
 extracts = ui.value_labels("extract")
 fresh = fresh.assign(township=fresh["township_code"].map(names), extract=fresh["extract"].map(extracts))
 st.markdown("**按乡镇**（最新数据日期落后比对日的天数）")

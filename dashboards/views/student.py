@@ -86,7 +86,7 @@ else:
         },
         "每月考勤（天）",
     )
-    names = data.report_units(scope).drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+    names = data.unit_names(scope)
     ui.frame(
         ui.chinese(
             months.assign(school_name=months["school_code"].map(names), month=months["month_name"]),

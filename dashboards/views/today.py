@@ -14,7 +14,6 @@ import streamlit as st
 
 from casework import config, workbook
 from casework.store import LOCAL_TIME, EntryError
-from casework.vocabulary import DUTIES, FILE_KINDS
 from dagster_project.ingest.readers import IngestError, read_file
 from dagster_project.ingest.specs import load_specs
 from dashboards import case_panel, data, ui
@@ -58,11 +57,11 @@ else:
         {
             "情况": todo["when"],
             "期限": todo["due_on"].dt.date,
-            "职责": todo["duty"].map(DUTIES),
+            "职责": todo["duty"].map(ui.glossary_labels("duty")),
             "已登记/需要": todo["done_count"].astype(str) + " / " + todo["required_count"].astype(str),
             "姓名": todo["person_name"],
             "身份证号": todo["id_number"],
-            "类别": todo["file_kind"].map(FILE_KINDS),
+            "类别": todo["file_kind"].map(ui.glossary_labels("file_kind")),
             "学校": todo["school_code"].map(names),
             "乡镇": todo["township_code"].map(names),
             "案件编号": todo["case_id"],
@@ -89,6 +88,7 @@ with left:
     else:
         rows = todo
         unit_name = names.get(scope.school_code or scope.township_code, "")
+    duties = ui.glossary_labels("duty")
     prefilled = [
         {
             "案件编号": r.case_id,
@@ -96,7 +96,7 @@ with left:
             "身份证号": r.id_number,
             "全国学籍号": r.student_no,
             "学校": names.get(r.school_code),
-            "待办事项": f"{DUTIES[r.duty]}（需要{r.required_count}次，已登记{r.done_count}次）",
+            "待办事项": f"{duties[r.duty]}（需要{r.required_count}次，已登记{r.done_count}次）",
             "期限": r.due_on.date(),
             "状态": r.when,
         }

@@ -99,7 +99,7 @@ def test_the_sensor_fires_on_new_entries_in_the_dashboard(tmp_path, monkeypatch)
     extract.write_text("a,b\n1,2\n", encoding="utf-8")
     os.utime(extract, (time.time() - 3600, time.time() - 3600))
     monkeypatch.setenv("KCBX_RAW_DIR", str(raw))
-    monkeypatch.setenv("KCBX_SENSOR_SETTLE_SECONDS", "0")
+    monkeypatch.setenv("KCBX_SETTLE_SECONDS", "0")
     monkeypatch.delenv("KCBX_CASEWORK_DB", raising=False)
     before = raw_folder_state(raw)
     assert not (tmp_path / "casework.sqlite").exists()  # looking does not create the store

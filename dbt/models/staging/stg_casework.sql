@@ -110,30 +110,30 @@ identified as (
 action_values as (
 
     select
-        value,
+        label as value,
         code
-    from {{ ref('casework_values') }}
-    where list = 'action'
+    from {{ ref('glossary') }}
+    where domain = 'action'
 
 ),
 
 result_values as (
 
     select
-        value,
+        label as value,
         code
-    from {{ ref('casework_values') }}
-    where list = 'result'
+    from {{ ref('glossary') }}
+    where domain = 'result'
 
 ),
 
 cause_values as (
 
     select
-        value,
+        label as value,
         code
-    from {{ ref('casework_values') }}
-    where list = 'cause'
+    from {{ ref('glossary') }}
+    where domain = 'cause'
 
 )
 
