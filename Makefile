@@ -9,6 +9,7 @@ export KCBX_RAW_DIR ?= $(CURDIR)/data/raw
 export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
+TEST_WORKERS ?= 2  # test files run in parallel (pytest-xdist): one worker per core
 # the dashboard answers this machine only, unless the county opens it (e.g. 0.0.0.0 behind its HTTPS proxy)
 DASHBOARD_ADDRESS ?= 127.0.0.1
 # apt needs root: sudo when make is not run as root
@@ -92,8 +93,8 @@ postgres:  ## Debian's PostgreSQL for the case-work store tests (apt, once; the 
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql || \
 		echo "== postgres: PostgreSQL could not be installed: its store tests will be skipped, saying so"; }
 
-test: setup manifest lint browser postgres  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard)
-	$(BIN)/pytest
+test: setup manifest lint browser postgres  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard), TEST_WORKERS files at once
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: manifest browser  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)
 	$(PY) -m bench $(BENCH_SCALES)

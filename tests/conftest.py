@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from samplegen import deliveries
 
@@ -74,10 +76,22 @@ def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def small_county(tmp_path_factory) -> County:
+def small_county(tmp_path_factory, worker_id) -> County:
     """Built as a county's nights build it: everything but the last school day, then that day
-    alone, incrementally. Every exact-truth test therefore checks the incremental result."""
-    root = tmp_path_factory.mktemp("county")
+    alone, incrementally. Every exact-truth test therefore checks the incremental result.
+    Built once per test session: with parallel workers (pytest-xdist) the first one builds it
+    and the others wait for it, then all read it (tests copy it before they change anything)."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root = shared / "county"
+    with FileLock(str(shared / "county.lock")):
+        if not (root / "built").exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way in another worker
+            _build_small_county(root)
+            (root / "built").touch()
+    return County(root, root / "raw", root / "truth", pipeline_env(root, root / "raw"))
+
+
+def _build_small_county(root: Path) -> None:
     raw, truth = root / "raw", root / "truth"
     generate(raw, truth, "--students", str(SMALL_COUNTY_STUDENTS), "--seed", "7", *SMALL_COUNTY_RANGE)
     deliveries.hold_back_last_day(raw, root / "outbox")
@@ -90,9 +104,9 @@ def small_county(tmp_path_factory) -> County:
     assert re.search(r"attendance: [\d,]+ rows from 1 new or changed files", result.stdout + result.stderr), (
         "the last day was not loaded on its own"
     )
-    county = County(root, raw, truth, env)
-    assert county.warehouse.exists(), "the run published nothing: is dbt/target/manifest.json stale? (make manifest)"
-    return county
+    assert Path(env["KCBX_WAREHOUSE"]).exists(), (
+        "the run published nothing: is dbt/target/manifest.json stale? (make manifest)"
+    )
 
 
 def mart_digest(path: Path) -> dict[str, str]:

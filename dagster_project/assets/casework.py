@@ -73,6 +73,12 @@ def land_store(
         "select file_hash from raw.load_files where extract = ? and source_file = ?", [ENTRIES, SOURCE]
     ).fetchone()
     if previous is not None and previous[0] == fingerprint and not full:
+        # landed before delivery numbers existed: numbered now, as a delivery after all others
+        con.execute(
+            "update raw.load_files set delivery_seq = (select coalesce(max(delivery_seq), 0) + 1 from raw.load_files) "
+            "where extract = ? and delivery_seq is null",
+            [ENTRIES],
+        )
         return len(entries), False
     con.execute("begin transaction")
     try:
@@ -82,11 +88,12 @@ def land_store(
                 con.register("batch", frame)
                 con.execute(f"insert into raw.{table} by name select * from batch")
                 con.unregister("batch")
+        (seq,) = con.execute("select coalesce(max(delivery_seq), 0) + 1 from raw.load_files").fetchone()
         con.execute("delete from raw.load_files where extract = ?", [ENTRIES])
         con.execute(
             "insert into raw.load_files (extract, source_file, file_hash, rows_loaded, rows_quarantined, loaded_at, "
-            "accepted) values (?, ?, ?, ?, 0, ?, false)",
-            [ENTRIES, SOURCE, fingerprint, len(entries), loaded_at],
+            "accepted, delivery_seq) values (?, ?, ?, ?, 0, ?, false, ?)",
+            [ENTRIES, SOURCE, fingerprint, len(entries), loaded_at, seq],
         )
         con.execute("commit")
     except Exception:

@@ -36,8 +36,10 @@ class KcbxTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-# One target folder for every run (dagster-dbt otherwise leaves a new one behind each night).
-RUN_TARGET = REPO_ROOT / "dbt" / "target" / "nightly"
+# dbt's target folder for the nightly builds: beside the build warehouse, one per county's data
+# folder (dagster-dbt otherwise leaves a new one behind each night), so that two counties' runs
+# on one machine never share run_results.json or partial-parse state.
+RUN_TARGET_NAME = "dbt_target"
 STOP_GRACE_SECONDS = 30  # how long a failed run's dbt gets to stop before it is told harder
 
 
@@ -189,10 +191,11 @@ def run_dbt(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     args: list[str],
-    target: Path = RUN_TARGET,
+    target: Path | None = None,
 ) -> Iterator:
     """``dbt <args>``'s events; a failure ends as one message naming what failed and where
     (see dbt_failures.py), and the dbt process never outlives the step."""
+    target = target or Path(warehouse.build_db).parent / RUN_TARGET_NAME
     results = target / "run_results.json"
     results.unlink(missing_ok=True)  # what dbt writes now is this build's
     invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)

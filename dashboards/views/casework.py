@@ -47,7 +47,7 @@ if not mine.empty:
     cols[2].metric("复学天数（中位数）", days(mine.at[0, "median_days_to_return"]))
     cols[3].metric("职责按期完成", shown["on_time_share"])
     cols[4].metric("90天内反弹", shown["returns_relapsed"])
-below = eff[eff["level"] == ("township" if scope.is_county else "school")].reset_index(drop=True)
+below = eff[eff["parent_level"] == scope.role].reset_index(drop=True) if scope.role != "school" else eff.iloc[:0]
 if not below.empty:
     shown = disclosure.protect(below, scope.is_county, COUNTS, SUMS, shares=SHARES).text
     table = below[["unit_name", "median_days_to_return", "p90_days_to_return"]].assign(

@@ -147,8 +147,10 @@ def test_effectiveness_agrees_across_levels(small_county):
     assert county["cases_opened"].to_dict() == cases["n"].to_dict()
     assert county["cases_returned"].to_dict() == cases["returned"].to_dict()
     assert county["returns_relapsed"].sum() >= 1  # the planted relapse
-    towns = eff[eff["level"] == "township"].groupby("school_year")[counts].sum()
-    assert (towns.reindex(county.index, fill_value=0) == county[counts]).all().all()
-    schools = eff[eff["level"] == "school"].groupby(["school_year", "township_code"])[counts].sum()
+    # the county's rows (townships, county-run schools, what belongs to no township) add up to it
+    under = eff[eff["parent_level"] == "county"].groupby("school_year")[counts].sum()
+    assert (under.reindex(county.index, fill_value=0) == county[counts]).all().all()
+    # a township's schools and its 未入学（乡镇直管） row add up to it exactly
+    below = eff[eff["parent_level"] == "township"].groupby(["school_year", "parent_code"])[counts].sum()
     by_town = eff[eff["level"] == "township"].set_index(["school_year", "unit_code"])[counts]
-    assert (schools.reindex(by_town.index, fill_value=0) <= by_town).all().all()
+    assert (below.reindex(by_town.index, fill_value=0) == by_town).all().all()

@@ -87,9 +87,18 @@ def test_the_store_lands_into_raw_only_when_it_changed(tmp_path):
     landed = con.execute("select case_id, action, person, entered_by from raw.casework_entries").fetchall()
     assert landed == [("7K3MQ-9XDT4", "劝返", "李老师", "jingdian")]
     files = con.execute(
-        "select source_file, rows_loaded, loaded_at from raw.load_files where extract = 'casework_entries'"
+        "select source_file, rows_loaded, loaded_at, delivery_seq from raw.load_files where extract = 'casework_entries'"
     ).fetchall()
-    assert files == [("看板录入", 1, datetime(2026, 7, 7))]
+    assert files == [("看板录入", 1, datetime(2026, 7, 7), 3)]  # each landing that changed: a later delivery
+
+
+def test_store_entries_landed_before_delivery_numbers_are_numbered(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'casework.sqlite'}")
+    con = duckdb.connect()
+    land_store(con, store, datetime(2026, 7, 4))
+    con.execute("update raw.load_files set delivery_seq = null")  # as landed by an older version
+    assert land_store(con, store, datetime(2026, 7, 5)) == (0, False)
+    assert con.execute("select delivery_seq from raw.load_files").fetchall() == [(1,)]
 
 
 def test_the_sensor_fires_on_new_entries_in_the_dashboard(tmp_path, monkeypatch):

@@ -136,7 +136,9 @@ select
     coalesce(duty_stats.duties_on_time, 0) as duties_on_time,
     cast(duty_stats.duties_on_time as double) / nullif(duty_stats.duties_settled, 0) as on_time_share,
     coalesce(case_stats.returns_relapsed, 0) as returns_relapsed,
-    cast(case_stats.returns_relapsed as double) / nullif(case_stats.cases_returned, 0) as relapse_share
+    cast(case_stats.returns_relapsed as double) / nullif(case_stats.cases_returned, 0) as relapse_share,
+    units.parent_level,
+    units.parent_code
 from unit_years
 left join units on unit_years.level = units.level and unit_years.unit_code = units.unit_code
 left join case_stats
