@@ -85,7 +85,8 @@ def land_store(
         con.execute("delete from raw.load_files where extract = ?", [ENTRIES])
         con.execute(
             "insert into raw.load_files (extract, source_file, file_hash, rows_loaded, rows_quarantined, loaded_at, "
-            "accepted) values (?, ?, ?, ?, 0, ?, false)",
+            "accepted, delivery_seq) values (?, ?, ?, ?, 0, ?, false, "
+            "(select coalesce(max(delivery_seq), 0) + 1 from raw.load_files))",
             [ENTRIES, SOURCE, fingerprint, len(entries), loaded_at],
         )
         con.execute("commit")
