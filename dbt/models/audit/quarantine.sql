@@ -81,7 +81,9 @@ row_problems as (
         source_row,
         canonical_header,
         value,
-        reason
+        reason,
+        cast(null as bigint) as related_row,
+        cast(null as {{ dbt.type_string() }}) as related_value
     from {{ ref('int_case_action_issues') }}
 
 ),
