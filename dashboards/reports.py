@@ -69,6 +69,17 @@ MONTHLY = Layout(
         "returned_cases",
     ),
 )
+# the glossary's causes (domain cause) in its order: one 辍学原因 column each in the quarterly table
+CAUSES = (
+    "learning_difficulty",
+    "migrant_work",
+    "guardian_neglect",
+    "disability",
+    "early_marriage",
+    "religion",
+    "missing",
+    "other",
+)
 QUARTERLY = Layout(
     "quarterly_rectification",
     "quarter",
@@ -95,6 +106,12 @@ QUARTERLY = Layout(
         "open_at_end_dropout",
         "open_at_end_out_of_school",
         "poverty_open_at_end",
+        "persuasion_attempts",
+        "persuasion_attempts_suspected",
+        "persuasion_attempts_dropout",
+        "persuasion_attempts_out_of_school",
+        "cases_with_cause",
+        *(f"cause_{cause}" for cause in CAUSES),
     ),
     rate="rectification_rate",
 )

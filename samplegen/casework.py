@@ -1,7 +1,8 @@
 """Case work of the synthetic county: what its schools and townships did about part of the planted
 cases, recorded both ways the product takes it (entries in the operational store, as the dashboard
 makes them, and returned workbooks in ``raw/casework/``), and the truth: every duty of every case
-with its deadline and status, computed here independently of the dbt models.
+with its deadline and status, computed here independently of the dbt models, and every action
+recorded (``casework_actions.csv``: what the quarterly table's 劝返次数 and 辍学原因 count).
 
 Before the writers run, ``plant`` adds a non-local child (户口 elsewhere) who drops out and comes
 back, and keeps 送教上门 to children with an ID number. After them, ``write`` records the actions:
@@ -40,6 +41,9 @@ HOME_VISITS = 2
 ABSENT_NOTICE, SUSPECTED = 3, 5
 SCENARIOS = ("on_time", "late", "missing", "partial")
 CAUSE, CAUSE_DEPARTMENTS, OTHER_DEPARTMENT = "外出打工", ("人社", "公安"), "民政"
+# causes recorded on cases that never escalate (no joint persuasion hangs on them): the glossary's
+# labels in turn, every third such case naming another cause on its third attempt (the latest counts)
+OTHER_CAUSES = ("学习困难", "外出打工", "监护人不履行义务", "残疾", "早婚早育", "信教", "失联", "其他")
 
 
 class WorkingDays:
@@ -232,6 +236,7 @@ def _plan(files: list[CaseFile], wd: WorkingDays, as_of: date) -> list[PlannedAc
     """Who did what, when, for each case file (only what happened up to the as-of date)."""
     planned: list[PlannedAction] = []
     cases = sorted((f for f in files if f.file_kind != "home_teaching"), key=lambda f: (f.opened_on, f.case_id))
+    n_causes = 0  # cases that never escalate given a cause so far
     for k, f in enumerate(cases):
         scenario = SCENARIOS[k % len(SCENARIOS)]
         late = scenario == "late"
@@ -249,8 +254,14 @@ def _plan(files: list[CaseFile], wd: WorkingDays, as_of: date) -> list[PlannedAc
             continue
         attempts = 2 if scenario == "partial" else PERSUASION_ATTEMPTS
         offsets = (1, 5, 12) if late else (1, 3, 6)
+        causes = {0: CAUSE}
+        if not f.escalated_on:
+            causes = {0: OTHER_CAUSES[n_causes % len(OTHER_CAUSES)]}
+            if n_causes % 3 == 0:
+                causes[2] = OTHER_CAUSES[(n_causes + 3) % len(OTHER_CAUSES)]
+            n_causes += 1
         for n, offset in enumerate(offsets[:attempts]):
-            extra = {"cause": CAUSE} if n == 0 else {}
+            extra = {"cause": causes[n]} if n in causes else {}
             add(wd.add(f.opened_on, offset), "劝返", teacher, result="拒绝" if n < 2 else "承诺返校", **extra)
         if f.escalated_on:
             report = wd.add(f.escalated_on, 2 if scenario in ("late", "partial") else 0)
@@ -491,6 +502,22 @@ def write(world: World, raw: Path, truth: Path, force: bool = False, progress=pr
 
     deadlines = _duties(files, planned, wd, as_of)
     deadlines.to_csv(truth / "case_deadlines.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "case_id": a.file.case_id,
+                "file_kind": a.file.file_kind,
+                "opened_on": a.file.opened_on.isoformat(),
+                "escalated_on": a.file.escalated_on.isoformat() if a.file.escalated_on else None,
+                "closed_on": a.file.closed_on.isoformat() if a.file.closed_on else None,
+                "action_date": a.action_date.isoformat(),
+                "action": a.action,
+                "cause": a.cause,
+            }
+            for a in planned
+        ],
+        columns=["case_id", "file_kind", "opened_on", "escalated_on", "closed_on", "action_date", "action", "cause"],
+    ).to_csv(truth / "casework_actions.csv", index=False)
     pd.DataFrame(quarantine, columns=["file", "row", "reason"]).to_csv(truth / "casework_quarantine.csv", index=False)
     summary = {
         "case_files": len(files),

@@ -154,3 +154,48 @@ def test_effectiveness_agrees_across_levels(small_county):
     below = eff[eff["parent_level"] == "township"].groupby(["school_year", "parent_code"])[counts].sum()
     by_town = eff[eff["level"] == "township"].set_index(["school_year", "unit_code"])[counts]
     assert (below.reindex(by_town.index, fill_value=0) == by_town).all().all()
+
+
+def test_quarterly_persuasion_attempts_and_causes_are_the_planted_ones(small_county):
+    """The county's 劝返次数 (劝返 and 联合劝返 dated in the quarter, by the case's stage that day)
+    and 辍学原因 (cases open at the quarter's start or new in it, by the cause recorded last up to
+    its end) in every quarter, as the planted actions imply."""
+    from dashboards import reports
+
+    actions = pd.read_csv(small_county.truth / "casework_actions.csv", dtype=str, keep_default_na=False)
+    labels = _published(small_county, "select code, label from marts.code_labels where domain = 'cause'")
+    cause_code = dict(zip(labels["label"], labels["code"], strict=True))
+    assert set(cause_code.values()) == set(reports.CAUSES)
+    attempts = actions[actions["action"].isin(["劝返", "联合劝返"]) & (actions["action_date"] >= actions["opened_on"])]
+    causes = actions[actions["cause"] != ""].sort_values("action_date")
+    got = _published(
+        small_county,
+        "select quarter, cast(quarter_start as varchar) as quarter_start, cast(period_end as varchar) as period_end, "
+        "persuasion_attempts, persuasion_attempts_suspected, persuasion_attempts_dropout, "
+        "persuasion_attempts_out_of_school, cases_with_cause, "
+        + ", ".join(f"cause_{c}" for c in reports.CAUSES)
+        + " from marts.quarterly_rectification where level = 'county' order by quarter",
+    )
+    totals: dict[str, int] = {}
+    for q in got.itertuples():
+        done = attempts[attempts["action_date"].between(q.quarter_start, q.period_end)]
+        suspected = done[done["file_kind"] == "suspected_dropout"]
+        dropout = suspected[(suspected["escalated_on"] != "") & (suspected["escalated_on"] <= suspected["action_date"])]
+        expected = {
+            "persuasion_attempts": len(done),
+            "persuasion_attempts_suspected": len(suspected),
+            "persuasion_attempts_dropout": len(dropout),
+            "persuasion_attempts_out_of_school": int((done["file_kind"] == "out_of_school").sum()),
+        }
+        worked = causes[
+            (causes["opened_on"] <= q.period_end)
+            & ((causes["closed_on"] == "") | (causes["closed_on"] >= q.quarter_start))
+            & (causes["action_date"] <= q.period_end)
+        ]
+        last = worked.groupby("case_id")["cause"].last().map(cause_code)
+        expected["cases_with_cause"] = len(last)
+        expected.update({f"cause_{c}": int((last == c).sum()) for c in reports.CAUSES})
+        assert {k: getattr(q, k) for k in expected} == expected, q.quarter
+        totals = {k: totals.get(k, 0) + v for k, v in expected.items()}
+    # the plants reach every split and every cause: the test compares real figures, not zeros
+    assert all(totals.values()), totals

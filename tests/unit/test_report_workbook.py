@@ -65,6 +65,8 @@ def test_header_groups_come_from_the_glossary_labels():
         "初中",
         "其中脱贫户/监测户",
     ]
+    assert groups["劝返次数"] == ["合计", "疑似辍学", "其中辍学", "适龄失学"]
+    assert groups["辍学原因"][0] == "合计"
     assert reports.column_label(LABELS, reports.MONTHLY, "new_cases") == "本月新增案件"
     assert reports.column_label(LABELS, reports.QUARTERLY, "new_cases") == "本季新增"
 
@@ -129,3 +131,23 @@ def test_a_list_workbook_is_the_table_as_given_with_its_header_on_every_page():
     assert [c.value for c in ws[3]] == ["姓名", "身份证号", "年级"]
     assert [[c.value for c in r] for r in ws.iter_rows(min_row=4)] == [["甲", "410527********0011", 8], ["乙", None, 9]]
     assert ws.print_title_rows == "$3:$3" and ws.auto_filter.ref == "A3:C5" and ws.freeze_panes == "A4"
+
+
+def test_the_quarterly_table_has_one_cause_column_per_cause_of_the_glossary():
+    """A cause added to the glossary (domain cause) needs its column in the mart, in its
+    adds-up test and in the layout, or cases with that cause would drop out of 辍学原因."""
+    import yaml
+
+    glossary = list(csv.DictReader((REPO / "dbt" / "seeds" / "glossary.csv").open(encoding="utf-8")))
+    causes = sorted((r for r in glossary if r["domain"] == "cause"), key=lambda r: int(r["sort_order"]))
+    assert tuple(r["code"] for r in causes) == reports.CAUSES
+    for r in causes:
+        assert LABELS[f"cause_{r['code']}"] == f"辍学原因：{r['label']}"
+    spec = yaml.safe_load((REPO / "dbt" / "models" / "marts" / "quarterly_rectification.yml").read_text("utf-8"))
+    model = spec["models"][0]
+    declared = [c["name"] for c in model["columns"]]
+    adds_up = next(t["adds_up_to_parent"] for t in model["data_tests"] if "adds_up_to_parent" in t)
+    for column in reports.QUARTERLY.columns:
+        assert column in declared and column in adds_up["arguments"]["count_columns"], column
+    sql = (REPO / "dbt" / "models" / "marts" / "quarterly_rectification.sql").read_text("utf-8")
+    assert all(f"'{code}'" in sql for code in reports.CAUSES)
