@@ -200,7 +200,7 @@ def _filters(scope: data.Scope, spec: ListSpec, key: str) -> dict[str, object]:
             names_of: dict = ui.YES_NO
         else:
             options = [None, *data.list_values(scope, spec.source, column)]
-            names_of = units.to_dict() if column.endswith("_code") else ui.value_labels(column)
+            names_of = units if column.endswith("_code") else ui.value_labels(column)
         label = _option_label(names_of)
         picked = cols[i % len(cols)].selectbox(
             FILTER_LABELS.get(column, names.get(column, column)).replace("代码", "").replace("标识码", ""),
