@@ -66,9 +66,9 @@ def store_url(request, tmp_path):
 def test_the_schema_is_created_on_first_use_and_migrated_once(store_url):
     assert existing_store_state(store_url) is None  # looking does not create it
     store = Store(store_url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     again = Store(store_url)  # a second process starting later: nothing to do
-    assert again.revision() == "0001"
+    assert again.revision() == "0002"
     assert existing_store_state(store_url) == (0, 0, None)
 
 
