@@ -39,8 +39,10 @@ def throttle() -> auth.Throttle:
 
 
 def address() -> str:
-    # None when the browser is on this machine (the server binds to localhost by default)
-    return st.context.ip_address or "localhost"
+    # None when the browser is on this machine (the server binds to localhost by default); not a
+    # string under AppTest, which has no connection
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) and ip else "localhost"
 
 
 def _access(action: str, user: User | None, username: str, where: str, what: str | None) -> Access:

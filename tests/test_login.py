@@ -16,7 +16,8 @@ WRONG = "用户名或密码不正确。忘记密码请联系县教育局管理�
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle():
+def fresh_throttle(monkeypatch, tmp_path):
+    monkeypatch.setenv("KCBX_CASEWORK_DB", str(tmp_path / "casework.sqlite"))  # the access log of this test
     st.cache_resource.clear()  # the throttle lives as long as the server process: one per test here
     yield
     st.cache_resource.clear()
