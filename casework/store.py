@@ -14,6 +14,11 @@ Each entry is stamped with the user, the user's role and the time (UTC).
 Scope is enforced here, on write as the dashboard enforces it on read: a school user records
 only for cases of its school, a township user for cases of its township.
 
+The dashboard keeps two more append-only tables here: ``password_changes`` (the hash of a
+password a user changed in the dashboard; the newest counts) and ``access_log`` (every log-in,
+log-out, expired session, password change and export: user, time in UTC, action, scope and what,
+never a child's data).
+
 SQLite: many dashboard sessions may write at once (each write takes the write lock at the start
 of its transaction, ``BEGIN IMMEDIATE``, and waits up to 30 s for it), and the nightly run reads
 a consistent snapshot without blocking them (WAL).
@@ -79,6 +84,48 @@ uploads = sa.Table(
     sa.Column("school_code", sa.String(12)),
     sa.Column("uploaded_at", sa.DateTime, nullable=False),
 )
+
+password_changes = sa.Table(
+    "password_changes",
+    metadata,
+    sa.Column("change_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("replaces", sa.String(64), nullable=False),  # fingerprint of the users file's hash it overrides
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+)
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("log_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("logged_at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("role", sa.String(16)),
+    sa.Column("township_code", sa.String(12)),
+    sa.Column("school_code", sa.String(12)),
+    sa.Column("address", sa.String(64)),
+    sa.Column("what", sa.String(200)),
+)
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    password_hash: str
+    replaces: str
+
+
+@dataclass(frozen=True)
+class Access:
+    """One line of the access log (no personal values: the user, the scope and what was done)."""
+
+    username: str
+    action: str
+    role: str | None = None
+    township_code: str | None = None
+    school_code: str | None = None
+    address: str | None = None
+    what: str | None = None
 
 
 class EntryError(ValueError):
@@ -339,6 +386,49 @@ class Store:
         with self._read.connect() as conn:
             rows = conn.execute(sa.select(uploads).order_by(uploads.c.upload_id)).mappings().all()
         return pd.DataFrame(rows, columns=list(uploads.c.keys()))
+
+    def password_change(self, username: str) -> PasswordChange | None:
+        """The newest password ``username`` changed in the dashboard (None if never)."""
+        query = (
+            sa.select(password_changes.c.password_hash, password_changes.c.replaces)
+            .where(password_changes.c.username == username)
+            .order_by(password_changes.c.change_id.desc())
+            .limit(1)
+        )
+        with self._read.connect() as conn:
+            found = conn.execute(query).first()
+        return None if found is None else PasswordChange(found.password_hash, found.replaces)
+
+    def change_password(self, username: str, change: PasswordChange, changed_at: datetime | None = None) -> None:
+        row = {
+            "username": username,
+            "password_hash": change.password_hash,
+            "replaces": change.replaces,
+            "changed_at": changed_at or datetime.now(UTC).replace(tzinfo=None),
+        }
+        with self._writing() as conn:
+            conn.execute(password_changes.insert().values(**row))
+
+    def log_access(self, access: Access, logged_at: datetime | None = None) -> None:
+        row = {
+            "logged_at": logged_at or datetime.now(UTC).replace(tzinfo=None),
+            "username": access.username[:64],
+            "action": access.action,
+            "role": access.role,
+            "township_code": access.township_code,
+            "school_code": access.school_code,
+            "address": (access.address or "")[:64] or None,
+            "what": (access.what or "")[:200] or None,
+        }
+        with self._writing() as conn:
+            conn.execute(access_log.insert().values(**row))
+
+    def access_log(self, limit: int = 1000) -> pd.DataFrame:
+        """The newest ``limit`` lines of the access log, newest first (time in UTC)."""
+        query = sa.select(access_log).order_by(access_log.c.log_id.desc()).limit(limit)
+        with self._read.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return pd.DataFrame(rows, columns=list(access_log.c.keys()))
 
 
 def existing_store_state(url: str | None = None) -> tuple[int, int, datetime | None] | None:

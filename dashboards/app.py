@@ -7,22 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import auth, data, ui
+from dashboards import access, auth, data, ui
+from dashboards import casework_data as cw
 from dashboards.users import authenticate
 
 # the icon is served by the app itself: nothing is fetched from the internet
 st.set_page_config(page_title="控辍保学监测看板", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide")
-
-
-@st.cache_resource
-def _throttle() -> auth.Throttle:
-    """One throttle for the server process: every session's failed log-ins count together."""
-    return auth.Throttle(auth.Policy.from_env())
-
-
-def _address() -> str:
-    # None when the browser is on this machine (the server binds to localhost by default)
-    return st.context.ip_address or "localhost"
 
 
 def login() -> None:
@@ -34,23 +24,34 @@ def login() -> None:
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录")
     if submitted:
-        throttle, name, address, now = _throttle(), username.strip(), _address(), time.monotonic()
+        throttle, name, address, now = access.throttle(), username.strip(), access.address(), time.monotonic()
         wait = throttle.locked_for(name, address, now)
         if wait:
+            access.record("locked", username=name, what="登录")
             st.error(auth.lockout_message(wait))
             return
-        user = authenticate(name, password)
+        user = authenticate(name, password, store=cw.store())
         if user is None:
             throttle.failed(name, address, now)
             wait = throttle.locked_for(name, address, now)
+            access.record("login_failed", username=name, what="已锁定" if wait else None)
             st.error(
                 auth.lockout_message(wait) if wait else "用户名或密码不正确。忘记密码请联系县教育局管理员重新设置。"
             )
         else:
             throttle.succeeded(name, now)
+            access.record("login", user)
             st.session_state["user"] = user
             st.session_state["session"] = auth.Session(started=now, last_seen=now)
             st.rerun()
+
+
+def _end_session(action: str, why: str | None = None) -> None:
+    access.record(action, st.session_state["user"], what=why)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if why:
+        st.session_state["logged_out_because"] = why
 
 
 def _expire_session() -> None:
@@ -58,11 +59,9 @@ def _expire_session() -> None:
     now = time.monotonic()
     # a user is only ever put into the session by the log-in above (or by a test), which starts it
     session: auth.Session = st.session_state.setdefault("session", auth.Session(started=now, last_seen=now))
-    why = session.expired(_throttle().policy, now)
+    why = session.expired(access.throttle().policy, now)
     if why:
-        for key in list(st.session_state.keys()):
-            del st.session_state[key]
-        st.session_state["logged_out_because"] = why
+        _end_session("session_expired", why)
     else:
         session.last_seen = now
 
@@ -84,11 +83,10 @@ if data.warehouse_version(data.warehouse_path()) is None:
 with st.sidebar:
     st.markdown(f"**{user.display_name}**  \n{ui.scope_label(data.Scope.of(user))}")
     if st.button("退出登录"):
-        for key in list(st.session_state.keys()):
-            del st.session_state[key]
+        _end_session("logout")
         st.rerun()
 
-st.navigation(
+page = st.navigation(
     [
         st.Page("views/today.py", title="今日待办", icon=":material/checklist:", default=True),
         st.Page("views/overview.py", title="总览", icon=":material/dashboard:"),
@@ -101,5 +99,8 @@ st.navigation(
         st.Page("views/case.py", title="案件", icon=":material/edit_note:"),
         st.Page("views/casework.py", title="劝返成效", icon=":material/trending_up:"),
         st.Page("views/quality.py", title="数据质量", icon=":material/fact_check:"),
+        st.Page("views/password.py", title="修改密码", icon=":material/key:"),
     ]
-).run()
+)
+st.session_state["page_title"] = page.title  # exports name the page they come from
+page.run()

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import data
+from dashboards import access, data
 from dashboards.data import Scope
 
 # Which glossary domain a column's code values come from (several: the first that knows it).
@@ -178,8 +178,16 @@ def linked_table(
 
 
 def download_xlsx(label: str, build: Callable[[], bytes], file_name: str, key: str) -> None:
-    """A workbook download, built only when clicked (every export of the dashboard goes through here)."""
-    st.download_button(label, build, file_name=file_name, mime=XLSX, key=key)
+    """A workbook download, built only when clicked and then recorded in the access log with the
+    page and the label (every export of the dashboard goes through here)."""
+    log = access.exported(f"{st.session_state.get('page_title', '')} · {label.removeprefix('下载')}")
+
+    def built() -> bytes:
+        content = build()
+        log()
+        return content
+
+    st.download_button(label, built, file_name=file_name, mime=XLSX, key=key)
 
 
 def metric(col, label: str, text: str, delta: int | None = None, good: str = GOOD_DOWN, help_text: str = "") -> None:

@@ -3,23 +3,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from casework.store import (
+    MIGRATIONS,
+    Access,
     Action,
     Actor,
     AlreadyCorrected,
     CaseRef,
     EntryError,
     OutOfScope,
+    PasswordChange,
     Store,
+    entries,
     existing_store_state,
 )
+from dashboards import users
 from tests.postgres import PostgresMissing, postgres_server
 
 TOWN, OTHER_TOWN, SCHOOL = "410527102", "410527104", "2410527005"
@@ -66,9 +75,9 @@ def store_url(request, tmp_path):
 def test_the_schema_is_created_on_first_use_and_migrated_once(store_url):
     assert existing_store_state(store_url) is None  # looking does not create it
     store = Store(store_url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     again = Store(store_url)  # a second process starting later: nothing to do
-    assert again.revision() == "0001"
+    assert again.revision() == "0002"
     assert existing_store_state(store_url) == (0, 0, None)
 
 
@@ -186,3 +195,111 @@ def test_uploads_are_noted_once(store_url):
     assert store.uploads()[["file_name", "uploaded_by", "township_code"]].values.tolist() == [
         ["上传_jingdian_20251201.xlsx", "jingdian", TOWN]
     ]
+
+
+def test_a_store_of_the_first_schema_is_migrated_keeping_its_entries(store_url):
+    database = sa.make_url(store_url).database
+    if store_url.startswith("sqlite"):
+        Path(database).parent.mkdir(parents=True)
+    engine = sa.create_engine(store_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:  # a store made before passwords and the access log existed
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(
+            entries.insert().values(
+                case_id=CASE.case_id,
+                action_date=date(2025, 9, 3),
+                action="劝返",
+                person="张老师",
+                withdrawn=False,
+                entered_by="jingdian",
+                entered_role="township",
+                entered_at=datetime(2025, 9, 3, 8, 0),
+            )
+        )
+    engine.dispose()
+    store = Store(store_url)
+    assert store.revision() == "0002"
+    store.log_access(Access("jingdian", "login", "township", TOWN))
+    assert store.export()["person"].tolist() == ["张老师"]
+    assert store.access_log()["username"].tolist() == ["jingdian"]
+
+
+def _users_file(path, password_hash: str):
+    path.write_text(
+        f'[users.jingdian]\nrole = "township"\ntownship_code = "{TOWN}"\npassword_hash = "{password_hash}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_changed_password_counts_until_the_administrator_sets_a_new_one(store_url, tmp_path):
+    store = Store(store_url)
+    path = _users_file(tmp_path / "users.toml", users.hash_password("kcbx-township"))
+    assert not users.change_password("jingdian", "wrong-current", "changed-pass-1", store, path)
+    assert store.password_change("jingdian") is None  # nothing recorded for a wrong current password
+    assert users.change_password("jingdian", "kcbx-township", "changed-pass-1", store, path)
+    assert users.authenticate("jingdian", "kcbx-township", path, store) is None
+    assert users.authenticate("jingdian", "changed-pass-1", path, store).township_code == TOWN
+    assert users.authenticate("jingdian", "changed-pass-1", path) is None  # the file alone does not know it
+    assert users.change_password("jingdian", "changed-pass-1", "changed-pass-2", store, path)  # the newest counts
+    assert users.authenticate("jingdian", "changed-pass-1", path, store) is None
+    assert users.authenticate("jingdian", "changed-pass-2", path, store) is not None
+    stored = store.password_change("jingdian")
+    assert stored.password_hash.startswith("pbkdf2_sha256$") and "changed-pass-2" not in stored.password_hash
+    # a forgotten password: the administrator writes a new hash into the users file, and it counts
+    _users_file(path, users.hash_password("reset-by-admin"))
+    assert users.authenticate("jingdian", "changed-pass-2", path, store) is None
+    assert users.authenticate("jingdian", "reset-by-admin", path, store) is not None
+    # a user taken out of the file cannot log in, whatever was changed
+    path.write_text("[users]\n", encoding="utf-8")
+    assert users.authenticate("jingdian", "reset-by-admin", path, store) is None
+
+
+def test_an_unknown_name_costs_the_same_as_a_user_with_a_changed_password(store_url, tmp_path, monkeypatch):
+    """The store is asked and one PBKDF2 hash of the same strength is checked, for a name that
+    is no user as for one that changed its password: the time tells nothing."""
+    store = Store(store_url)
+    path = _users_file(tmp_path / "users.toml", users.hash_password("kcbx-township"))
+    users.change_password("jingdian", "kcbx-township", "changed-pass-1", store, path)
+    users.authenticate("nobody", "x", path, store)  # the first call makes the stand-in hash
+    asked, hashed = [], []
+    monkeypatch.setattr(
+        store, "password_change", lambda name, real=store.password_change: asked.append(name) or real(name)
+    )
+    real_hash = hashlib.pbkdf2_hmac
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *a: hashed.append(a[3]) or real_hash(*a))
+    assert users.authenticate("jingdian", "wrong password", path, store) is None
+    assert users.authenticate("nobody-by-this-name", "wrong password", path, store) is None
+    assert asked == ["jingdian", "nobody-by-this-name"]
+    assert hashed == [users.ITERATIONS, users.ITERATIONS]
+
+
+def test_the_access_log_reads_newest_first_and_cannot_be_changed(store_url):
+    store = Store(store_url)
+    store.log_access(Access("county", "login", "county", address="10.0.0.7"))
+    store.log_access(Access("jingdian", "export", "township", TOWN, what="名单 · 失学辍学名单（.xlsx）"))
+    store.log_access(Access("fanyang01", "logout", "school", school_code=SCHOOL))
+    log = store.access_log(limit=2)
+    log = log.astype(object).where(log.notna(), None)
+    assert log[["username", "action", "role", "township_code", "school_code"]].values.tolist() == [
+        ["fanyang01", "logout", "school", None, SCHOOL],
+        ["jingdian", "export", "township", TOWN, None],
+    ]
+    assert log["what"].tolist() == [None, "名单 · 失学辍学名单（.xlsx）"]
+    assert log["logged_at"].notna().all()
+    store.change_password("county", PasswordChange("h", "f"))
+    engine = sa.create_engine(store_url)
+    for statement in (
+        "update access_log set username = 'x'",
+        "delete from access_log",
+        "update password_changes set username = 'x'",
+        "delete from password_changes",
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    assert len(store.access_log()) == 3
+    assert store.password_change("county") == PasswordChange("h", "f")

@@ -1,5 +1,6 @@
 """The log-in page as users meet it (AppTest): wrong passwords lock the name with a message that
-says for how long, the right password is then refused too; an idle session ends with a message."""
+says for how long, the right password is then refused too; an idle session ends with a message
+(and in the access log)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from casework.store import Store
 from tests.conftest import REPO
 
 APP = str(REPO / "dashboards" / "app.py")
@@ -16,7 +18,8 @@ WRONG = "用户名或密码不正确。忘记密码请联系县教育局管理�
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle():
+def fresh_throttle(monkeypatch, tmp_path):
+    monkeypatch.setenv("KCBX_CASEWORK_DB", str(tmp_path / "casework.sqlite"))  # the access log of this test
     st.cache_resource.clear()  # the throttle lives as long as the server process: one per test here
     yield
     st.cache_resource.clear()
@@ -51,3 +54,8 @@ def test_an_idle_session_ends_with_a_message(monkeypatch, tmp_path):
     at.run()
     assert "user" not in at.session_state
     assert [i.value for i in at.info] == ["已 0.02 分钟没有操作，请重新登录。"]
+    log = Store(f"sqlite:///{tmp_path / 'casework.sqlite'}").access_log().fillna("")
+    assert log[["username", "action", "role", "what"]].values.tolist() == [
+        ["county", "session_expired", "county", "已 0.02 分钟没有操作，请重新登录。"],
+        ["county", "login", "county", ""],
+    ]

@@ -1,16 +1,20 @@
 """数据质量: the last run, its checks, quarantined rows, freshness by extract and township, and
 the run's Data Docs shown here (never a path on the server), with nothing fetched from the
-internet: their scripts, style sheets and images from elsewhere are left out."""
+internet: their scripts, style sheets and images from elsewhere are left out; for county users,
+the dashboard's access log."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboards import data, ui
+from casework.store import LOCAL_TIME
+from dashboards import access, data, ui
+from dashboards import casework_data as cw
 
 scope = ui.current_scope()
 ui.header("数据质量", scope)
@@ -140,3 +144,34 @@ else:
         html = html.replace(f">{code}</a>", f">{label}</a>").replace(f">{code}：", f">{label}：")
     st.caption("明细页为 Great Expectations 生成的页面（英文），已去掉需要联网加载的样式和脚本。")
     components.html(html, height=640, scrolling=True)
+
+# ---- Access log ---------------------------------------------------------------------------
+if scope.is_county:
+    st.subheader("看板访问记录")
+    st.caption(
+        "最近 1,000 条：登录（含失败和锁定）、退出、会话过期、修改密码和每一次导出，记录用户、时间、范围和所做的事，"
+        "不记录任何学生信息。记录只增不改，保存在业务库（KCBX_CASEWORK_DB）的 access_log 表。"
+    )
+    log = cw.store().access_log(limit=1000)
+    if log.empty:
+        st.write("还没有访问记录。")
+    else:
+        roles = {"county": "县", "township": "乡镇", "school": "学校"}
+        ui.frame(
+            pd.DataFrame(
+                {
+                    "时间": log["logged_at"]
+                    .dt.tz_localize("UTC")
+                    .dt.tz_convert(LOCAL_TIME)
+                    .dt.strftime("%Y-%m-%d %H:%M:%S"),
+                    "用户": log["username"],
+                    "操作": log["action"].map(access.ACTIONS).fillna(log["action"]),
+                    "角色": log["role"].map(roles),
+                    "乡镇代码": log["township_code"],
+                    "学校代码": log["school_code"],
+                    "内容": log["what"],
+                    "来源地址": log["address"],
+                }
+            ),
+            key="access_log",
+        )

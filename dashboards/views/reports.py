@@ -13,7 +13,6 @@ scope = ui.current_scope()
 ui.header("报表", scope)
 own = data.own_unit(scope)
 labels = ui.glossary_labels("column")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CAPTIONS = {
     reports.MONTHLY: "统计日为当月最后一个上学日。人籍差额 = 请假 + 休学 + 无故缺勤 + 不在考勤名册；小学为1–6年级，初中为7–9年级。",
     reports.QUARTERLY: "期初在办 + 本季新增 − 本季销号 = 期末在办；整改率 = 本季销号 ÷（期初在办 + 本季新增），"
@@ -38,12 +37,11 @@ def report(layout: reports.Layout, frame, period_label: str, button: str) -> Non
     if layout.rate:
         shown[shown.columns[-1]] = shown[shown.columns[-1]].map(reports.rate_text)
     ui.frame(shown, key=f"{layout.table}_table")
-    st.download_button(
+    ui.download_xlsx(
         button,
         lambda: reports.submitted_workbook(layout, labels, rows, own),
-        file_name=reports.file_name(layout, own, period),
-        mime=XLSX,
-        key=f"{layout.table}_xlsx",
+        reports.file_name(layout, own, period),
+        f"{layout.table}_xlsx",
     )
 
 

@@ -102,13 +102,13 @@ with left:
         }
         for r in rows.itertuples()
     ]
-    st.download_button(
-        "下载待办工作簿（.xlsx）",
-        (lambda: workbook.build(prefilled, unit_name, as_of)) if as_of else b"",  # built when clicked
-        file_name=f"劝返工作记录_{unit_name}_{as_of:%Y%m%d}.xlsx" if as_of else "劝返工作记录.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        disabled=as_of is None,
-    )
+    if as_of:
+        ui.download_xlsx(
+            "下载待办工作簿（.xlsx）",
+            lambda: workbook.build(prefilled, unit_name, as_of),
+            f"劝返工作记录_{unit_name}_{as_of:%Y%m%d}.xlsx",
+            "workbook_xlsx",
+        )
     st.caption("每行一项待办；填好日期、措施、责任人等后在右边上传，或交县教育局放入 raw/casework/。")
 with right:
     uploaded = st.file_uploader("上传填好的工作簿", type=["xlsx"], key="workbook_upload")

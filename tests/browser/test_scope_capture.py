@@ -4,7 +4,8 @@ demo user. Everything the browser receives — every websocket frame (the page e
 tables as Arrow, the charts' JSON), every HTTP response and every downloaded file, unzipped — is
 kept and searched for every identifier of a child outside the user's scope: full ID numbers,
 student numbers, case numbers and names that no child in scope carries, and the masked forms of
-those ID and student numbers that no child in scope shares."""
+those ID and student numbers that no child in scope shares. Every download clicked is in the
+access log, with the user's scope and none of those identifiers."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 from playwright.sync_api import sync_playwright
 
+from casework.store import Store
 from dashboards import browser
 from dashboards.data import mask_id
 
@@ -123,8 +125,14 @@ def _identifiers(warehouse, township: str | None, school: str | None) -> tuple[s
 
 
 @pytest.fixture(scope="module")
-def server(small_county):
-    env = dict(os.environ, KCBX_WAREHOUSE=str(small_county.warehouse))
+def store_url(tmp_path_factory) -> str:
+    """The server's operational store (its access log), its own for this module."""
+    return f"sqlite:///{tmp_path_factory.mktemp('store') / 'casework.sqlite'}"
+
+
+@pytest.fixture(scope="module")
+def server(small_county, store_url):
+    env = dict(os.environ, KCBX_WAREHOUSE=str(small_county.warehouse), KCBX_CASEWORK_DB=store_url)
     env.pop("KCBX_USERS_FILE", None)  # the shipped demo users
     with browser.streamlit_server(env) as url:
         yield url
@@ -172,7 +180,7 @@ def _downloads(page, capture: Capture, title: str) -> None:
 
 
 @pytest.mark.parametrize("role", sorted(_USERS))
-def test_nothing_out_of_scope_reaches_the_browser(server, small_county, role):
+def test_nothing_out_of_scope_reaches_the_browser(server, store_url, small_county, role):
     browser.chromium_path()  # fails with what to install when Chromium is missing: never a silent skip
     user, password, township, school = _USERS[role]
     inside, outside = _identifiers(small_county.warehouse, township, school)
@@ -204,3 +212,12 @@ def test_nothing_out_of_scope_reaches_the_browser(server, small_county, role):
     # the same search does find what the user may see: the capture itself works
     seen = capture.find(inside_names)
     assert len(seen) >= 10, f"only {len(seen)} names of children in scope were received: is the capture broken?"
+    # every click on a download was logged, with the user's scope and no child's identifier
+    downloads = [where for where, _ in capture.chunks if ": download " in where and where.endswith(".xlsx")]
+    log = Store(store_url).access_log(limit=100_000)
+    mine = log[log["username"] == user]
+    assert "login" in set(mine["action"]) and (mine["action"] == "export").sum() == len(downloads) > 0
+    assert set(mine["township_code"].dropna()) | set(mine["school_code"].dropna()) == {township or school}
+    logged = Capture()
+    logged.add("access log", log.to_csv(index=False))
+    assert not logged.find(inside | set(outside)), "the access log holds a child's identifier"

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from dashboards.data import Scope, mask_id
-from dashboards.users import DEFAULT_USERS_FILE, authenticate, hash_password, verify_password
+from dashboards.users import DEFAULT_USERS_FILE, authenticate, hash_password, password_problem, verify_password
 
 
 def test_hash_is_salted_and_verifies_only_the_right_password():
@@ -59,3 +59,19 @@ def test_hash_cli_prints_a_line_for_the_users_file():
     line = out.strip()
     assert line.startswith('password_hash = "pbkdf2_sha256$')
     assert verify_password("新密码", line.split('"')[1])
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "repeat", "message"),
+    [
+        ("", "kcbx-new-1", "kcbx-new-1", "请输入当前密码。"),
+        ("kcbx-county", "short7!", "short7!", "新密码至少 8 个字符。"),
+        ("kcbx-county", "kcbx-new-1", "kcbx-new-2", "两次输入的新密码不一致。"),
+        ("kcbx-county", "Jingdian", "Jingdian", "新密码不能与用户名相同。"),
+        ("kcbx-county", "kcbx-county", "kcbx-county", "新密码不能与当前密码相同。"),
+        ("kcbx-county", "kcbx-new-1", "kcbx-new-1", None),
+        ("kcbx-county", "八个汉字的密码啊", "八个汉字的密码啊", None),  # eight characters, whatever the script
+    ],
+)
+def test_password_rules_say_what_is_wrong_in_chinese(current, new, repeat, message):
+    assert password_problem("jingdian", current, new, repeat) == message
