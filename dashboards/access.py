@@ -19,17 +19,8 @@ from dashboards import casework_data as cw
 from dashboards.users import User, is_user
 
 NOT_A_USER = "（非用户名）"
-# The actions of the access log, as the county reads them.
-ACTIONS = {
-    "login": "登录",
-    "login_failed": "登录失败",
-    "locked": "锁定期间被拒",
-    "logout": "退出登录",
-    "session_expired": "会话过期",
-    "password_changed": "修改密码",
-    "password_failed": "修改密码失败",
-    "export": "导出",
-}
+# The actions of the access log (their Chinese names: glossary domain access_action):
+# login, login_failed, locked, logout, session_expired, password_changed, password_failed, export.
 
 
 @st.cache_resource

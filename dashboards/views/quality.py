@@ -13,8 +13,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from casework.store import LOCAL_TIME
-from dashboards import access, data, ui
 from dashboards import casework_data as cw
+from dashboards import data, ui
 
 scope = ui.current_scope()
 ui.header("数据质量", scope)
@@ -165,7 +165,7 @@ if scope.is_county:
                     .dt.tz_convert(LOCAL_TIME)
                     .dt.strftime("%Y-%m-%d %H:%M:%S"),
                     "用户": log["username"],
-                    "操作": log["action"].map(access.ACTIONS).fillna(log["action"]),
+                    "操作": log["action"].map(ui.glossary_labels("access_action")).fillna(log["action"]),
                     "角色": log["role"].map(roles),
                     "乡镇代码": log["township_code"],
                     "学校代码": log["school_code"],
