@@ -337,6 +337,11 @@ CODE_COLUMNS = (  # (table, column, glossary domain) of every code value a page 
     ("audit.quarantine", "reason", "quarantine_reason"),
     ("meta.check_results", "suite", "suite"),
     ("raw.load_files", "extract", "extract"),
+    ("marts.case_deadlines", "duty", "duty"),
+    ("marts.case_deadlines", "status", "duty_status"),
+    ("marts.case_deadlines", "file_kind", "file_kind"),
+    ("marts.home_teaching", "status", "visit_status"),
+    ("audit.off_calendar_attendance", "reason", "off_calendar"),
 )
 
 
@@ -349,12 +354,7 @@ def test_one_glossary_labels_every_code_and_heads_every_column_comment(app_env):
     detail = {v for (v,) in sql(app_env, "select distinct detail from marts.poverty_dropouts")}
     assert all(("category", v) in labels or ("watch_stage", v) in labels for v in detail)
     # the marts' Chinese comments start with the header the glossary gives their column
-    # (ledger_cases is the case-work stream's: the lead aligns it after the merge)
-    columns = sql(
-        app_env,
-        "select table_name, column_name, comment from duckdb_columns() "
-        "where schema_name = 'marts' and table_name != 'ledger_cases'",
-    )
+    columns = sql(app_env, "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'")
     for table, column, comment in columns:
         header = labels.get(("column", f"{table}.{column}")) or labels.get(("column", column))
         if header:
