@@ -173,7 +173,7 @@ def _downloads(page, capture: Capture, title: str) -> None:
         if not button.is_visible():
             continue
         log.info("download %d on %s", i, title)
-        with page.expect_download() as download:
+        with page.expect_download(timeout=120_000) as download:  # a whole list built on a loaded machine
             button.click()
         path = download.value.path()
         capture.add_download(f"{title}: download {download.value.suggested_filename}", Path(path).read_bytes())
