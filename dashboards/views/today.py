@@ -109,7 +109,7 @@ with left:
             f"劝返工作记录_{unit_name}_{as_of:%Y%m%d}.xlsx",
             "workbook_xlsx",
         )
-    st.caption("每行一项待办；填好日期、措施、责任人等后在右边上传，或交县教育局放入 raw/casework/。")
+    st.caption("每行一项待办；填好日期、措施、责任人等后在右边上传，或交县教育局放入劝返记录收件目录（夜间运行入库）。")
 with right:
     uploaded = st.file_uploader("上传填好的工作簿", type=["xlsx"], key="workbook_upload")
     if uploaded is not None and st.button("确认上传", key="workbook_confirm"):

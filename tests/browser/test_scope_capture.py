@@ -157,7 +157,7 @@ def _visit_everything(page, capture: Capture, inside_id: str) -> list[str]:
             page.wait_for_timeout(400)
             _downloads(page, capture, title)
         # the lists a page chooses with a radio (三比对, 台账, 名单): each one, with its download
-        options = page.locator('[data-testid="stRadio"] label')
+        options = page.locator('[data-testid="stRadio"] [role="radiogroup"] label')
         for i in range(options.count()):
             options.nth(i).click()
             browser.wait_rendered(page, title)

@@ -53,11 +53,15 @@ class Base:
     published: Path
 
 
+# the autumn term the cases name their files by (学籍_20260115.csv, 考勤_202601.csv …)
+CORRUPT_RANGE = ("--start", "2025-09-01", "--end", "2026-01-16")
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Base:
     root = tmp_path_factory.mktemp("clean")
     raw = root / "raw"
-    generate(raw, root / "truth", "--students", "1500", "--seed", "11")
+    generate(raw, root / "truth", "--students", "1500", "--seed", "11", *CORRUPT_RANGE)
     env = pipeline_env(root, raw)
     result = run_pipeline(env)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -457,7 +461,7 @@ def landed(tmp_path_factory) -> Landed:
     with its files an hour old, as files delivered on earlier nights are."""
     root = tmp_path_factory.mktemp("landed")
     raw = root / "raw"
-    generate(raw, root / "truth", "--students", "1500", "--seed", "11")
+    generate(raw, root / "truth", "--students", "1500", "--seed", "11", *CORRUPT_RANGE)
     then = time.time() - 3600
     for path in raw.rglob("*"):
         os.utime(path, (then, then))
