@@ -114,6 +114,11 @@ _SETTLED = """([quiet, limit]) => new Promise((resolve, reject) => {
 })"""
 
 
+def wait_settled(page, timeout_ms: float = 120_000) -> float:
+    """Wait until the page has finished re-running and rendering; the finish time (ms, page clock)."""
+    return page.evaluate(_SETTLED, [500, timeout_ms])
+
+
 def wait_rendered(page, title: str, timeout_ms: float = 30_000) -> float:
     """Wait until the page's title is shown and it has finished rendering; the finish time (ms, page clock)."""
     page.get_by_role("heading", name=title, level=1).wait_for(timeout=timeout_ms)

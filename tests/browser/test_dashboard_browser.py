@@ -129,7 +129,7 @@ def _text(page) -> str:
 
 
 def _settle(page) -> None:
-    page.evaluate(browser._SETTLED, [500, 120_000])
+    browser.wait_settled(page)
 
 
 def _forbidden(text: str, codes: set[str]) -> list[str]:

@@ -259,7 +259,7 @@ BLOCKED = {
     "a snapshot merged twice": (merged_twice, ["student_status_expectations", "同一快照中同一学籍号出现多次"]),
     "half the students missing": (
         half_the_students,
-        ["student_status/学籍_20260115.csv: 这份快照只有 826 行数据，比它替换的上一版本的 1,652 行少了 50%"],
+        ["student_status/学籍_20260115.csv: 这份快照只有 ", " 行数据，比它替换的上一版本的 ", " 行少了 50%"],
     ),
     "a township missing from attendance": (township_missing_from_attendance, ["attendance_freshness", "整个乡镇"]),
     "poverty file of another county": (poverty_of_another_county, ["poverty_expectations", "外县"]),
@@ -696,8 +696,8 @@ def attendance_folder_emptied(raw: Path) -> str:
     for path in (raw / "attendance").iterdir():
         path.unlink()
     return (
-        f"{raw / 'attendance'}: 没有找到在校考勤文件（.csv 或 .xlsx），而已入库的 6 个文件（attendance/考勤_202509.csv、"
-        "attendance/考勤_202510.csv、attendance/考勤_202510_重报.csv）不见了或无法读取。请把在校考勤导出文件放入该目录，"
+        f"{raw / 'attendance'}: 没有找到在校考勤文件（.csv 或 .xlsx），而已入库的 7 个文件（attendance/更正考勤_202511.csv、"
+        "attendance/考勤_202509.csv、attendance/考勤_202510.csv）不见了或无法读取。请把在校考勤导出文件放入该目录，"
         "或设置 KCBX_RAW_DIR 指向正确的数据目录；如确需删除已入库文件的数据，运行 make forget FILE=<文件>"
     )
 
