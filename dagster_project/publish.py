@@ -41,9 +41,11 @@ comment on table meta.publish_log is '每次发布一行：运行编号、发布
 create table if not exists meta.check_results (
     run_id varchar, suite varchar, expectations integer, failed_critical integer, failed_warning integer
 );
-comment on table meta.check_results is '每次发布的每个数据质量检查套件一行：期望数、严重失败数、警告数（详见 Data Docs）';
+alter table meta.check_results add column if not exists not_evaluated integer;
+comment on table meta.check_results is '每次发布的每个数据质量检查套件（含 dbt 数据测试）一行：本次评估的期望数、严重失败数、警告数、本次未评估数（详见 Data Docs）';
 """
 _LOG_COLUMNS = "run_id, published_at, as_of_date, out_of_school, dropout_watch, data_docs"
+_CHECK_COLUMNS = ("run_id", "suite", "expectations", "failed_critical", "failed_warning", "not_evaluated")
 
 
 class PublishError(Exception):
@@ -95,7 +97,9 @@ def _record(con: duckdb.DuckDBPyConnection, record: _Record) -> None:
     con.execute("begin transaction")
     con.execute(f"insert into meta.publish_log ({_LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?)", record.log)
     if record.checks:
-        con.executemany("insert into meta.check_results values (?, ?, ?, ?, ?)", record.checks)
+        con.executemany(
+            f"insert into meta.check_results ({', '.join(_CHECK_COLUMNS)}) values (?, ?, ?, ?, ?, ?)", record.checks
+        )
     con.execute("update raw.load_files set accepted = true where not coalesce(accepted, false)")
     con.execute("commit")
     con.execute("checkpoint")
@@ -116,7 +120,14 @@ def _take_over_published_records(con: duckdb.DuckDBPyConnection, target: Path) -
         ).fetchone()[0]:
             return
         logs = published.execute(f"select {_LOG_COLUMNS} from meta.publish_log").fetchall()
-        checks = published.execute("select * from meta.check_results").fetchall()
+        present = {
+            r[0]
+            for r in published.execute(
+                "select column_name from information_schema.columns where table_schema = 'meta' and table_name = 'check_results'"
+            ).fetchall()
+        }
+        check_columns = [c for c in _CHECK_COLUMNS if c in present]  # a file published before a column was added
+        checks = published.execute(f"select {', '.join(check_columns)} from meta.check_results").fetchall()
         accepted = published.execute("select source_file, file_hash from raw.load_files where accepted").fetchall()
     finally:
         published.close()
@@ -129,7 +140,8 @@ def _take_over_published_records(con: duckdb.DuckDBPyConnection, target: Path) -
     con.executemany(f"insert into meta.publish_log ({_LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?)", missing)
     rows = [list(c) for c in checks if c[0] in runs]
     if rows:
-        con.executemany("insert into meta.check_results values (?, ?, ?, ?, ?)", rows)
+        marks = ", ".join("?" for _ in check_columns)
+        con.executemany(f"insert into meta.check_results ({', '.join(check_columns)}) values ({marks})", rows)
     if accepted:
         con.executemany(
             "update raw.load_files set accepted = true where source_file = ? and file_hash = ?",
@@ -177,7 +189,10 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
         con.close()
     record = _Record(
         [run_id, datetime.now(), as_of, n_oos, n_watch, str(data_docs / "index.html")],
-        [[run_id, s, r["expectations"], r["critical"], r["warning"]] for s, r in check_results(data_docs).items()],
+        [
+            [run_id, s, r["expectations"], r["critical"], r["warning"], r.get("not_evaluated", 0)]
+            for s, r in check_results(data_docs).items()
+        ],
     )
     folder = target.parent
     tmp = temporary_copy(target, run_id)

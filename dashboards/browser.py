@@ -135,6 +135,24 @@ def login(page, url: str, username: str, password: str) -> float:
     return wait_rendered(page, PAGES[0]) - start
 
 
+def download(page, button, timeout_ms: float = 60_000):
+    """Click a download button (a locator) on a settled page; the Download. A click while the
+    page is still re-running can be lost: once more if no file came (a download that never
+    arrives still fails)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        wait_settled(page)
+        try:
+            with page.expect_download(timeout=timeout_ms) as started:  # a whole list built on a loaded machine
+                button.click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    return started.value
+
+
 def open_page(page, title: str) -> float:
     """Open a page from the navigation; the milliseconds from the click until it finished rendering."""
     start = page.evaluate("performance.now()")

@@ -602,14 +602,18 @@ def risk_backtest(scope: Scope) -> pd.DataFrame:
 
 
 def check_results(scope: Scope) -> pd.DataFrame:
-    """The last published run's quality suites (empty for a warehouse published before they were recorded)."""
+    """The last published run's quality suites and dbt tests: evaluated, failed, warned, not
+    evaluated this run (empty for a warehouse published before they were recorded)."""
+    columns = ["suite", "expectations", "failed_critical", "failed_warning", "not_evaluated"]
     if not table_exists(scope, "meta", "check_results"):
-        return pd.DataFrame(columns=["suite", "expectations", "failed_critical", "failed_warning"])
-    return query(
+        return pd.DataFrame(columns=columns)
+    found = query(
         scope,
-        "select suite, expectations, failed_critical, failed_warning from meta.check_results "
+        "select * from meta.check_results "
         "where run_id = (select run_id from meta.publish_log order by published_at desc limit 1) order by suite",
     )
+    # a warehouse published before not_evaluated was recorded
+    return found.reindex(columns=columns).fillna({"not_evaluated": 0}).astype({"not_evaluated": int})
 
 
 # File-level facts of the published run, the same for every role.

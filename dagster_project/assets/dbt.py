@@ -14,6 +14,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.assets.dbt_failures import explain_dbt_failure
+from dagster_project.checks.asset_checks import record_outcome
 from dagster_project.config import REPO_ROOT
 from dagster_project.failures import is_dbt_unique_id, stale_manifest_message
 from dagster_project.resources import WarehouseResource
@@ -41,6 +42,10 @@ class KcbxTranslator(DagsterDbtTranslator):
 # on one machine never share run_results.json or partial-parse state.
 RUN_TARGET_NAME = "dbt_target"
 STOP_GRACE_SECONDS = 30  # how long a failed run's dbt gets to stop before it is told harder
+
+
+def run_target(warehouse: WarehouseResource) -> Path:
+    return Path(warehouse.build_db).parent / RUN_TARGET_NAME
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str | None:
@@ -159,17 +164,46 @@ def _standing(context: dg.AssetExecutionContext, produced: set[str]) -> Iterator
         yield from visit(key)
 
 
-def _standing_checks(context: dg.AssetExecutionContext, produced: set[dg.AssetCheckKey]) -> Iterator:
-    """The left-out models' tests keep the result of the build that made their tables."""
-    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-        if key not in produced:
-            yield dg.AssetCheckResult(
-                asset_key=key.asset_key,
-                check_name=key.name,
-                passed=True,
-                description="未重跑：上游数据自上次构建以来没有变化，表与上次构建时相同（当时已通过）",
-                metadata={"evaluated": False},
-            )
+def dbt_test_counts(manifest: Mapping[str, Any], run_results: Mapping[str, Any] | None) -> dict[str, int]:
+    """The project's data tests this build: how many ran, failed, warned, and did not run (their
+    models stand as an earlier build made and tested them). A test that did not run is never
+    counted as passed."""
+    tests = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"}
+    status = {r["unique_id"]: r["status"] for r in (run_results or {}).get("results", []) if r["unique_id"] in tests}
+    ran = [s for s in status.values() if s in ("pass", "warn", "fail", "error")]
+    return {
+        "ran": len(ran),
+        "failed": sum(s in ("fail", "error") for s in ran),
+        "warned": ran.count("warn"),
+        "not_run": len(tests) - len(ran),
+    }
+
+
+def _record_tests(context: dg.AssetExecutionContext, warehouse: WarehouseResource, target: Path) -> None:
+    """The night's dbt tests in the run's quality record (meta.check_results once published).
+    Dagster shows the checks of tests that did not run as skipped (planned, no result)."""
+    results = target / "run_results.json"
+    counts = dbt_test_counts(
+        json.loads(DBT_PROJECT.manifest_path.read_text()),
+        json.loads(results.read_text()) if results.exists() else None,
+    )
+    page = (
+        f"<p>dbt 数据测试：本次运行 {counts['ran']} 项（失败 {counts['failed']}，警告 {counts['warned']}）；"
+        f"未运行 {counts['not_run']} 项：它们的模型上游数据没有变化，表与上次构建时相同，结果见上次运行。</p>"
+    )
+    record_outcome(
+        Path(warehouse.docs_dir) / context.run.run_id,
+        "dbt",
+        page,
+        counts["ran"],
+        counts["failed"],
+        counts["warned"],
+        counts["not_run"],
+    )
+    context.log.info(
+        f"dbt tests: {counts['ran']} run ({counts['failed']} failed, {counts['warned']} warned), "
+        f"{counts['not_run']} not run (their models stand; shown as skipped, not passed)"
+    )
 
 
 def stop(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
@@ -195,7 +229,7 @@ def run_dbt(
 ) -> Iterator:
     """``dbt <args>``'s events; a failure ends as one message naming what failed and where
     (see dbt_failures.py), and the dbt process never outlives the step."""
-    target = target or Path(warehouse.build_db).parent / RUN_TARGET_NAME
+    target = target or run_target(warehouse)
     results = target / "run_results.json"
     results.unlink(missing_ok=True)  # what dbt writes now is this build's
     invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
@@ -244,7 +278,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             args += ["--exclude", " ".join(left_out)] if left_out else []
         else:
             context.log.info("dbt build: nothing landed since the last build, every model stands")
-        checks: set[dg.AssetCheckKey] = set()
+        run_target(warehouse).joinpath("run_results.json").unlink(missing_ok=True)  # a night without a build
         if changed != []:
             # the models left out are upstream-closed: their outputs go first
             rebuilt = {
@@ -253,13 +287,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 if key.path[-1] not in (left_out or [])
             }
             yield from _standing(context, rebuilt)
-            for event in run_dbt(context, dbt, warehouse, args):
-                if isinstance(event, dg.AssetCheckResult):
-                    checks.add(dg.AssetCheckKey(event.asset_key, event.check_name))
-                yield event
+            yield from run_dbt(context, dbt, warehouse, args)
         else:
             yield from _standing(context, set())
-        yield from _standing_checks(context, checks)
+        _record_tests(context, warehouse, run_target(warehouse))
         with warehouse.build_connection() as con:
             if reason:
                 con.execute("update raw.load_changes set rebuilt = true where not rebuilt")

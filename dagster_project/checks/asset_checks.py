@@ -64,7 +64,7 @@ def _result(outcome: Outcome, rows: int, docs: Path) -> dg.AssetCheckResult:
         if messages
         else f"{outcome.evaluated} 项期望全部通过"
         if outcome.evaluated
-        else "没有新到或改动的文件，无需检查",
+        else "未评估：没有新到或改动的文件（已发布的数据在入库当晚检查过）",
         metadata={
             "rows_checked": rows,
             "expectations": outcome.evaluated,
@@ -76,8 +76,8 @@ def _result(outcome: Outcome, rows: int, docs: Path) -> dg.AssetCheckResult:
     )
 
 
-def _verdict(critical: int, warning: int) -> str:
-    return "未通过" if critical else "有警告" if warning else "通过"
+def _verdict(critical: int, warning: int, evaluated: int = 1) -> str:
+    return "未通过" if critical else "有警告" if warning else "通过" if evaluated else "未评估"
 
 
 def _table_page(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -98,28 +98,38 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
 
 
-def _update_index(folder: Path, suite: str, outcome: Outcome) -> None:
-    """The run's Data Docs index: one line per suite with its outcome and a link to its page."""
+def record_outcome(
+    folder: Path, suite: str, page: str, evaluated: int, critical: int, warning: int, not_evaluated: int = 0
+) -> None:
+    """A suite's page in the run's Data Docs, and its line in the run's index (index.json, which
+    publishing copies into meta.check_results, and index.html): how many of its expectations or
+    tests were evaluated this run, failed, warned, and were not evaluated."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{suite}.html").write_text(page, encoding="utf-8")
     state_file = folder / "index.json"
     state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
     state[suite] = {
-        "expectations": outcome.evaluated,
-        "critical": len(outcome.critical),
-        "warning": len(outcome.failures) - len(outcome.critical),
+        "expectations": evaluated,
+        "critical": critical,
+        "warning": warning,
+        "not_evaluated": not_evaluated,
     }
     state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     rows = [
         (
             _link(f"{name}.html", name),
             str(s["expectations"]),
-            _verdict(s["critical"], s["warning"]),
+            _verdict(s["critical"], s["warning"], s["expectations"]),
             str(s["critical"]),
             str(s["warning"]),
+            str(s["not_evaluated"]),
         )
         for name, s in sorted(state.items())
     ]
-    page = _table_page(f"数据质量检查 · 运行 {folder.name}", ("套件", "期望数", "结果", "严重", "警告"), rows)
-    (folder / "index.html").write_text(page, encoding="utf-8")
+    index = _table_page(
+        f"数据质量检查 · 运行 {folder.name}", ("套件", "期望数", "结果", "严重", "警告", "未评估"), rows
+    )
+    (folder / "index.html").write_text(index, encoding="utf-8")
 
 
 Batches = Callable[[duckdb.DuckDBPyConnection, dict], Iterable[tuple[str, pd.DataFrame]]]
@@ -135,6 +145,12 @@ def _batch_index(suite: str, pages: list[tuple[str, Outcome, int]]) -> str:
         for i, (label, o, n) in enumerate(pages)
     ]
     return _table_page(f"{suite}：逐个文件检查", ("文件", "行数", "结果"), rows)
+
+
+def validate(con: duckdb.DuckDBPyConnection, suite: str, batches: Batches) -> list[tuple[str, Outcome, int]]:
+    """The suite ``expectations/<suite>.json`` validated on each batch: (label, outcome, rows)."""
+    spec = load_suite_spec(EXPECTATIONS_DIR / f"{suite}.json", SEEDS_DIR, _reference_values(con))
+    return [(label, validate_frame(df, spec), len(df)) for label, df in batches(con, spec)]
 
 
 def run_suite(
@@ -157,10 +173,11 @@ def _run_suite(
 ) -> dg.AssetCheckResult:
     folder = Path(warehouse.docs_dir) / context.run.run_id
     with warehouse.build_connection() as con:
-        spec = load_suite_spec(EXPECTATIONS_DIR / f"{suite}.json", SEEDS_DIR, _reference_values(con))
-        pages = [(label, validate_frame(df, spec), len(df)) for label, df in batches(con, spec)]
+        pages = validate(con, suite, batches)
+    not_evaluated = 0
     if not pages:  # a row suite with no file to validate
         outcome = Outcome(suite, 0, (), "<p>没有新到或改动的文件：已发布的数据在入库当晚检查过。</p>")
+        not_evaluated = len(json.loads((EXPECTATIONS_DIR / f"{suite}.json").read_text("utf-8"))["expectations"])
     elif len(pages) == 1:
         outcome = pages[0][1]
     else:
@@ -174,9 +191,10 @@ def _run_suite(
             _batch_index(suite, pages),
         )
     docs = folder / f"{suite}.html"
-    docs.parent.mkdir(parents=True, exist_ok=True)
-    docs.write_text(outcome.html, encoding="utf-8")
-    _update_index(docs.parent, suite, outcome)
+    critical = len(outcome.critical)
+    record_outcome(
+        folder, suite, outcome.html, outcome.evaluated, critical, len(outcome.failures) - critical, not_evaluated
+    )
     for failure in outcome.failures:
         log = context.log.error if failure.severity == "critical" else context.log.warning
         log(f"{check_name}: {failure.describe()}")
@@ -194,13 +212,7 @@ def _row_check(suite: str, references: tuple[str, ...]) -> dg.AssetChecksDefinit
         description=f"Great Expectations 套件 expectations/{suite}.json（入库后、dbt 之前）",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return run_suite(
-            context,
-            warehouse,
-            suite,
-            lambda con, spec: frames.row_batches(con, spec),
-            f"{suite}_expectations",
-        )
+        return run_suite(context, warehouse, suite, frames.row_batches, f"{suite}_expectations")
 
     return _check
 

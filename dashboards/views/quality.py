@@ -27,7 +27,12 @@ quarantined = data.run_facts(scope, "quarantine")
 quarantined["source_file"] = quarantined["source_file"].map(lambda f: Path(f).name)  # without the extract's folder
 cols = st.columns(4)
 cols[0].metric("结果", "已发布" if failed_critical == 0 else "有严重问题", help="只有全部严重检查通过的运行才会发布")
-cols[1].metric("检查套件通过", f"{len(checks) - warned} / {len(checks)}")
+evaluated = int((checks["expectations"] > 0).sum())
+cols[1].metric(
+    "检查套件通过",
+    f"{evaluated - warned} / {len(checks)}",
+    help="本次没有新数据可查的套件和没有重跑的 dbt 测试记为「未评估」，不算通过",
+)
 cols[2].metric("有警告的套件", f"{warned}")
 cols[3].metric("隔离行", f"{int(quarantined['row_count'].sum()):,}")
 st.caption(
@@ -41,7 +46,16 @@ if checks.empty:
 else:
     shown = checks.assign(
         result=checks.apply(
-            lambda r: "未通过" if r["failed_critical"] else ("有警告" if r["failed_warning"] else "通过"), axis=1
+            lambda r: (
+                "未通过"
+                if r["failed_critical"]
+                else "有警告"
+                if r["failed_warning"]
+                else "通过"
+                if r["expectations"]
+                else "未评估"
+            ),
+            axis=1,
         )
     )
     ui.frame(ui.chinese(shown).rename(columns={"result": "结果"}), key="suites")

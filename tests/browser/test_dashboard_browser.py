@@ -202,10 +202,9 @@ def _child_of(county, role: str) -> str | None:
 
 
 def _download(page, button: str, folder: Path) -> Path:
-    with page.expect_download(timeout=120_000) as download:  # a whole list built on a loaded machine
-        page.get_by_role("button", name=button).click()
-    saved = folder / download.value.suggested_filename
-    download.value.save_as(saved)
+    download = browser.download(page, page.get_by_role("button", name=button))
+    saved = folder / download.suggested_filename
+    download.save_as(saved)
     return saved
 
 

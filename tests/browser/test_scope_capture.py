@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from casework.store import Store
@@ -174,19 +173,9 @@ def _downloads(page, capture: Capture, title: str) -> None:
         if not button.is_visible():
             continue
         log.info("download %d on %s", i, title)
-        # a click while the page is still re-running can be lost: click on a settled page, and
-        # once more if no file came (a download that never arrives still fails the test)
-        for attempt in (1, 2):
-            browser.wait_settled(page)
-            try:
-                with page.expect_download(timeout=60_000) as download:  # a whole list built on a loaded machine
-                    button.click()
-                break
-            except PlaywrightTimeout:
-                if attempt == 2:
-                    raise
-        path = download.value.path()
-        capture.add_download(f"{title}: download {download.value.suggested_filename}", Path(path).read_bytes())
+        download = browser.download(page, button)
+        path = download.path()
+        capture.add_download(f"{title}: download {download.suggested_filename}", Path(path).read_bytes())
 
 
 @pytest.mark.parametrize("role", sorted(_USERS))

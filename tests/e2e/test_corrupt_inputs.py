@@ -2,11 +2,11 @@
 and leave the published warehouse byte-for-byte unchanged; an accepted one must keep every data
 row of the file, loaded or quarantined, and publish the rest.
 
-Most inputs run the real nightly job against copies of a clean county's build and published
-warehouses. The delivery cases (half-copied, truncated, shrunk, vanished, blank padding) run the
-landing itself, as the job's first step runs it, on copies of a landed county: they are refused
-before anything else of the run happens, so a full run would add only its start-up time; a few
-of them run the whole job as well."""
+Each bad input is tested on the function that stops it, on copies of a landed county: the
+landing itself, as the job's first step runs it (unreadable, half-copied, truncated, shrunk,
+vanished files, blank padding), or the row suite that fails it before dbt. One input of each
+kind, the row-level problems (all in one night) and the runs that are killed or wait for a copy
+run the real nightly job against copies of a clean county's build and published warehouses."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from dagster_project.checks import asset_checks, frames
+from dagster_project.checks.asset_checks import ROW_SUITES
 from dagster_project.ingest import decisions
 from dagster_project.ingest.delivery import DeliveryRules
 from dagster_project.ingest.landing import land_extract
@@ -245,37 +247,87 @@ def missing_extract_folder(raw: Path) -> None:
     shutil.rmtree(raw / "poverty")
 
 
+# Where each is stopped, and what it says: "landing" (the job's first step refuses the file), a
+# row suite's name (its Great Expectations check fails before dbt), or a delivery suite's (after
+# dbt). Each is tested on the function that stops it; END_TO_END run the whole job as well.
 BLOCKED = {
-    "undecodable encoding": (undecodable, ["户籍_20260115.csv 第", "文件编码无法识别"]),
-    "missing required column": (missing_required_column, ["考勤_202601.csv", "缺少必需列「考勤状态」"]),
-    "empty file": (empty_file, ["考勤_202602.csv: 文件是空的"]),
-    "truncated xlsx": (truncated_xlsx, ["脱贫户监测户_20260115.xlsx: 不是可读的 xlsx 文件"]),
-    "snapshot earlier than one loaded": (earlier_snapshot, ["学籍_20251220.csv", "早于已入库的最新快照 2026-01-15"]),
-    "snapshot without a date": (snapshot_without_date, ["学籍_最新.csv: 快照文件名中没有8位数字的截至日期"]),
-    "file in the wrong folder": (file_in_wrong_folder, ["户籍_20260116.xlsx 第3行", "缺少必需列「姓名、户籍地乡镇」"]),
-    "the same column twice": (duplicate_column, ["户籍_20260115.csv 第1行", "列「公民身份号码」出现了两次"]),
-    "swapped columns": (swapped_columns, ["attendance_expectations", "全国学籍号", "检查列是否错位"]),
-    "unknown status values": (unknown_status_values, ["student_status_expectations", "出现未知的学籍状态"]),
-    "a snapshot merged twice": (merged_twice, ["student_status_expectations", "同一快照中同一学籍号出现多次"]),
+    "undecodable encoding": (undecodable, "landing", ["户籍_20260115.csv 第", "文件编码无法识别"]),
+    "missing required column": (missing_required_column, "landing", ["考勤_202601.csv", "缺少必需列「考勤状态」"]),
+    "empty file": (empty_file, "landing", ["考勤_202602.csv: 文件是空的"]),
+    "truncated xlsx": (truncated_xlsx, "landing", ["脱贫户监测户_20260115.xlsx: 不是可读的 xlsx 文件"]),
+    "snapshot earlier than one loaded": (
+        earlier_snapshot,
+        "landing",
+        ["学籍_20251220.csv", "早于已入库的最新快照 2026-01-15"],
+    ),
+    "snapshot without a date": (
+        snapshot_without_date,
+        "landing",
+        ["学籍_最新.csv: 快照文件名中没有8位数字的截至日期"],
+    ),
+    "file in the wrong folder": (
+        file_in_wrong_folder,
+        "landing",
+        ["户籍_20260116.xlsx 第3行", "缺少必需列「姓名、户籍地乡镇」"],
+    ),
+    "the same column twice": (duplicate_column, "landing", ["户籍_20260115.csv 第1行", "列「公民身份号码」出现了两次"]),
     "half the students missing": (
         half_the_students,
+        "landing",
         ["student_status/学籍_20260115.csv: 这份快照只有 ", " 行数据，比它替换的上一版本的 ", " 行少了 50%"],
     ),
-    "a township missing from attendance": (township_missing_from_attendance, ["attendance_freshness", "整个乡镇"]),
-    "poverty file of another county": (poverty_of_another_county, ["poverty_expectations", "外县"]),
-    "unknown school codes": (unknown_school_everywhere, ["attendance_expectations", "学校名录里没有的学校"]),
-    "missing extract folder": (missing_extract_folder, ["没有找到脱贫户/监测户文件"]),
+    "missing extract folder": (missing_extract_folder, "landing", ["没有找到脱贫户/监测户文件"]),
+    "swapped columns": (swapped_columns, "attendance", ["全国学籍号", "检查列是否错位"]),
+    "unknown status values": (unknown_status_values, "student_status", ["出现未知的学籍状态"]),
+    "a snapshot merged twice": (merged_twice, "student_status", ["同一快照中同一学籍号出现多次"]),
+    "poverty file of another county": (poverty_of_another_county, "poverty", ["外县"]),
+    "unknown school codes": (unknown_school_everywhere, "attendance", ["学校名录里没有的学校"]),
+    "a township missing from attendance": (township_missing_from_attendance, "attendance_freshness", ["整个乡镇"]),
 }
+# one of each kind through the whole job: refused at the landing, by a row suite, by a delivery suite
+END_TO_END = ("undecodable encoding", "unknown status values", "a township missing from attendance")
 
 
-@pytest.mark.parametrize("name", list(BLOCKED))
+def _check_name(stage: str) -> str:
+    return f"{stage}_expectations" if stage in ROW_SUITES else stage
+
+
+@pytest.mark.parametrize("name", [n for n, (_, stage, _) in BLOCKED.items() if stage == "landing"])
+def test_bad_input_is_refused_at_the_landing_and_says_why(landed, tmp_path, name):
+    mutate, _, messages = BLOCKED[name]
+    night = _night(landed, tmp_path, mutate)
+    assert night.error is not None, f"{name}: the landing took it"
+    for message in messages:
+        assert message in night.error, f"{name}: the user is not told {message!r}"
+    assert night.published_unchanged
+
+
+@pytest.mark.parametrize("name", [n for n, (_, stage, _) in BLOCKED.items() if stage in ROW_SUITES])
+def test_bad_input_fails_its_row_suite_and_says_why(landed, tmp_path, name):
+    mutate, suite, messages = BLOCKED[name]
+    night = _night(landed, tmp_path, mutate)
+    assert night.error is None, night.error
+    con = duckdb.connect(str(night.build), read_only=True)
+    try:
+        critical = [
+            f.describe() for _, o, _ in asset_checks.validate(con, suite, frames.row_batches) for f in o.critical
+        ]
+    finally:
+        con.close()
+    for message in messages:
+        assert any(message in c for c in critical), f"{name}: the user is not told {message!r}: {critical}"
+
+
+@pytest.mark.parametrize("name", END_TO_END)
 def test_bad_input_stops_publishing_and_says_why(base, tmp_path, webhook, name):
-    mutate, messages = BLOCKED[name]
+    mutate, stage, messages = BLOCKED[name]
     case = _case(base, tmp_path, mutate)
     case.env["KCBX_ALERT_WEBHOOK"] = webhook.url
     result = run_pipeline(case.env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
+    if stage != "landing":
+        messages = [_check_name(stage), *messages]
     for message in messages:
         assert message in output, f"{name}: the user is not told {message!r}"
     assert _sha(case.published) == case.before
@@ -302,95 +354,97 @@ def _append_line(path: Path, line: str) -> int:
     return text.rstrip("\n").count("\n") + 2
 
 
-def test_a_row_with_an_extra_field_is_quarantined(base, tmp_path):
-    lines = {}
-
-    def mutate(raw):
-        path = _latest(raw, "attendance", "考勤_*.csv")
-        lines["n"] = _append_line(path, "2026-01-16,2410527001,G1,出勤,,多出来的一列")
-
-    case = _case(base, tmp_path, mutate)
-    assert run_pipeline(case.env).returncode == 0
-    q = _quarantine(case)
-    row = q[q["reason"] == "字段数为6，应为5"]
-    assert list(zip(row["source_file"], row["source_row"], strict=True)) == [("attendance/考勤_202601.csv", lines["n"])]
-    assert _sha(case.published) != case.before
+@dataclass
+class DirtyNight:
+    case: Case
+    output: str
+    lines: dict[str, int]  # the appended attendance lines' numbers, by what they hold
+    future_id: str
 
 
-def test_a_repeated_header_row_is_quarantined(base, tmp_path):
-    lines = {}
-
-    def mutate(raw):
-        path = _latest(raw, "attendance", "考勤_*.csv")
-        lines["n"] = _append_line(path, "考勤日期,学校标识码,全国学籍号,考勤状态,缺勤原因")
-
-    case = _case(base, tmp_path, mutate)
-    assert run_pipeline(case.env).returncode == 0
-    q = _quarantine(case)
-    assert q.loc[q["reason"] == "重复的表头行", "source_row"].tolist() == [lines["n"]]
-
-
-def test_future_and_unreadable_dates_are_quarantined_and_do_not_move_the_as_of_date(base, tmp_path):
-    def mutate(raw):
-        path = _latest(raw, "attendance", "考勤_*.csv")
-        _append_line(path, "2099-01-01,2410527001,G1,出勤,")
-        _append_line(path, "2026-13-45,2410527001,G1,出勤,")
-        _append_line(path, "1999-12-31,2410527001,G1,出勤,")
-
-    case = _case(base, tmp_path, mutate)
-    assert run_pipeline(case.env).returncode == 0
-    q = _quarantine(case)
-    assert sorted(q.loc[q["column_name"] == "考勤日期", "reason"]) == ["bad_date", "date_out_of_range", "future_date"]
-    as_of = _query(case.published, "select max(as_of_date) as d from marts.ledger_age_eligible")["d"][0]
-    assert str(as_of)[:10] == "2026-01-16"
-
-
-def test_an_unknown_school_code_in_one_row_is_flagged(base, tmp_path):
-    def mutate(raw):
-        _append_line(_latest(raw, "attendance", "考勤_*.csv"), "2026-01-16,9999999999,G1,出勤,")
-
-    case = _case(base, tmp_path, mutate)
-    result = run_pipeline(case.env)
-    assert result.returncode == 0
-    # a file replaced under the same name: its old rows may live on in incremental models
-    assert "dbt build --full-refresh: files replaced or removed: attendance/考勤_202601.csv" in (
-        result.stdout + result.stderr
-    )
-    q = _quarantine(case)
-    assert q.loc[q["reason"] == "unknown_school_code", "value"].tolist() == ["9999999999"]
-
-
-def test_a_future_birth_date_in_an_id_number_is_quarantined_not_a_negative_age(base, tmp_path):
+@pytest.fixture(scope="module")
+def dirty(base, tmp_path_factory) -> DirtyNight:
+    """One night whose files hold every row-level problem at once: each row is quarantined with
+    its reason, the rest is published."""
+    lines: dict[str, int] = {}
     future_id = idnumber.build_ids(
         np.array(["410527"]), np.array(["2031-05-01"], dtype="datetime64[D]"), np.array([11])
     )[0]
 
     def mutate(raw):
-        path = _latest(raw, "household", "户籍_*.csv")
-        df = _read(path)
+        attendance = _latest(raw, "attendance", "考勤_*.csv")
+        for what, line in (
+            ("extra field", "2026-01-16,2410527001,G1,出勤,,多出来的一列"),
+            ("header", "考勤日期,学校标识码,全国学籍号,考勤状态,缺勤原因"),
+            ("future_date", "2099-01-01,2410527001,G1,出勤,"),
+            ("bad_date", "2026-13-45,2410527001,G1,出勤,"),
+            ("date_out_of_range", "1999-12-31,2410527001,G1,出勤,"),
+            ("unknown school", "2026-01-16,9999999999,G1,出勤,"),
+        ):
+            lines[what] = _append_line(attendance, line)
+        household = _latest(raw, "household", "户籍_*.csv")
+        df = _read(household)
+        # birth dates as Excel serial numbers, then a child whose ID number is born in the future
+        dates = pd.to_datetime(df["出生日期"], format="%Y/%m/%d")
+        df["出生日期"] = (dates - pd.Timestamp("1899-12-30")).dt.days.astype(str)
         df.loc[len(df)] = ["H-FUTURE", "未来", "男", future_id, "2031/5/1", "子", df["乡镇(街道)"].iloc[0], "", "正常"]
-        _write(df, path)
+        _write(df, household)
 
-    case = _case(base, tmp_path, mutate)
-    assert run_pipeline(case.env).returncode == 0
-    q = _query(case.published, "select * from audit.quarantine where extract = 'household' and value = ?", [future_id])
+    case = _case(base, tmp_path_factory.mktemp("dirty"), mutate)
+    result = run_pipeline(case.env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return DirtyNight(case, result.stdout + result.stderr, lines, future_id)
+
+
+def test_a_night_with_row_problems_publishes_the_rest(dirty):
+    assert _sha(dirty.case.published) != dirty.case.before
+    # a file replaced under the same name: its old rows may live on in incremental models
+    assert "dbt build --full-refresh: files replaced or removed: attendance/考勤_202601.csv" in dirty.output
+
+
+def test_a_row_with_an_extra_field_is_quarantined(dirty):
+    q = _quarantine(dirty.case)
+    row = q[q["reason"] == "字段数为6，应为5"]
+    assert list(zip(row["source_file"], row["source_row"], strict=True)) == [
+        ("attendance/考勤_202601.csv", dirty.lines["extra field"])
+    ]
+
+
+def test_a_repeated_header_row_is_quarantined(dirty):
+    q = _quarantine(dirty.case)
+    assert q.loc[q["reason"] == "重复的表头行", "source_row"].tolist() == [dirty.lines["header"]]
+
+
+def test_future_and_unreadable_dates_are_quarantined_and_do_not_move_the_as_of_date(dirty):
+    q = _quarantine(dirty.case)
+    dates = q[q["column_name"] == "考勤日期"]
+    assert dict(zip(dates["source_row"], dates["reason"], strict=True)) == {
+        dirty.lines[reason]: reason for reason in ("future_date", "bad_date", "date_out_of_range")
+    }
+    as_of = _query(dirty.case.published, "select max(as_of_date) as d from marts.ledger_age_eligible")["d"][0]
+    assert str(as_of)[:10] == "2026-01-16"
+
+
+def test_an_unknown_school_code_in_one_row_is_flagged(dirty):
+    q = _quarantine(dirty.case)
+    flagged = q[q["reason"] == "unknown_school_code"]
+    assert flagged[["source_row", "value"]].values.tolist() == [[dirty.lines["unknown school"], "9999999999"]]
+
+
+def test_a_future_birth_date_in_an_id_number_is_quarantined_not_a_negative_age(dirty):
+    q = _query(
+        dirty.case.published,
+        "select * from audit.quarantine where extract = 'household' and value = ?",
+        [dirty.future_id],
+    )
     assert q["reason"].tolist() == ["bad_birth_date"]
-    ages = _query(case.published, "select min(age) as a from marts.ledger_age_eligible")["a"][0]
+    ages = _query(dirty.case.published, "select min(age) as a from marts.ledger_age_eligible")["a"][0]
     assert ages >= 6
 
 
-def test_excel_serial_birth_dates_are_read(base, tmp_path):
-    def mutate(raw):
-        path = _latest(raw, "household", "户籍_*.csv")
-        df = _read(path)
-        dates = pd.to_datetime(df["出生日期"], format="%Y/%m/%d")
-        df["出生日期"] = (dates - pd.Timestamp("1899-12-30")).dt.days.astype(str)
-        _write(df, path)
-
-    case = _case(base, tmp_path, mutate)
-    assert run_pipeline(case.env).returncode == 0
+def test_excel_serial_birth_dates_are_read(dirty):
     mismatches = _query(
-        case.published,
+        dirty.case.published,
         "select count(*) as n from intermediate.int_household_members where birth_date_conflict",
     )["n"][0]
     assert mismatches == 0  # the serial numbers give the same dates as the ID numbers

@@ -7,14 +7,13 @@ ID numbers, a village under its township's former name) are checked on the sessi
 by the real nightly job, exactly against ``data/truth``. Every other bad input is planted into a copy
 of that county: the rows a night must survive go through one real nightly job that must publish
 (each case then asserts its exact quarantine or identity rows: file, row, column, value, reason);
-the inputs that must block go through one real nightly job that must not publish (each case
-asserts its exact message); the delivery order across nights is shown by the real landing code
+the reference rows that must block fail their row suites on a landed copy (each case asserts
+its exact message); the delivery order across nights is shown by the real landing code
 and incremental ``dbt build`` runs on a copy of the build warehouse.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dagster_project.checks import asset_checks, frames
 from dagster_project.ingest.landing import land_extract
 from dagster_project.ingest.specs import load_specs
 from samplegen import idnumber
@@ -55,10 +55,6 @@ def _write(df: pd.DataFrame, path: Path) -> None:
 
 def _latest(raw: Path, folder: str, pattern: str) -> Path:
     return sorted((raw / folder).glob(pattern))[-1]
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _copy(county: County, root: Path) -> dict[str, str]:
@@ -560,22 +556,15 @@ def test_a_saturday_declared_a_school_day_that_only_grade_9_attended_is_not_held
     assert 0 < coverage < 0.5
 
 
-# --- inputs that must block: one real nightly job on a planted copy ------------------------
-
-
-@dataclass
-class Blocked:
-    env: dict[str, str]
-    before: str
-    output: str
-    returncode: int
+# --- reference rows that must block: their row suites on a landed copy ---------------------
+# (a critical row-suite failure stops the night before dbt: test_corrupt_inputs runs one whole)
 
 
 @pytest.fixture(scope="module")
-def blocked(small_county, tmp_path_factory) -> Blocked:
+def blocked(small_county, tmp_path_factory) -> dict[str, str]:
+    """The critical failures of the calendar and township-alias suites, as the night logs them."""
     root = tmp_path_factory.mktemp("blocked")
     env = _copy(small_county, root)
-    before = _sha(Path(env["KCBX_WAREHOUSE"]))
     reference = root / "raw" / "reference"
     pd.DataFrame(
         [["学期", "2026-02-24", "2026-07-03", "第二学期"], ["开学", "2026-09-01", "", "新学年"]],
@@ -585,28 +574,37 @@ def blocked(small_county, tmp_path_factory) -> Blocked:
     pd.DataFrame(
         {"曾用名": ["城关镇", townships["乡镇名称"].iloc[2]], "乡镇代码": townships["乡镇代码"].iloc[:2].tolist()}
     ).to_csv(reference / "township_aliases.csv", index=False, encoding="utf-8")
-    result = run_pipeline(env)
-    return Blocked(env, before, result.stdout + result.stderr, result.returncode)
+    db = Path(env["KCBX_BUILD_DB"])
+    _land(db, root / "raw")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            suite: "\n".join(
+                f"{suite}_expectations: {f.describe()}"
+                for _, outcome, _ in asset_checks.validate(con, suite, frames.row_batches)
+                for f in outcome.critical
+            )
+            for suite in ("calendar", "township_aliases")
+        }
+    finally:
+        con.close()
 
 
 def test_a_calendar_row_of_unknown_kind_blocks_with_file_row_and_column(blocked):
-    assert blocked.returncode != 0
-    assert (
+    assert blocked["calendar"] == (
         "calendar_expectations: [critical] 「类型」 expect_column_values_to_be_in_set，不符合 1 行（如 开学），"
         "见 reference/校历_2026.csv 第3行。校历「类型」只能是 学期、上课（补课、调休上课）、放假（假期、停课）"
-    ) in blocked.output
-    assert _sha(Path(blocked.env["KCBX_WAREHOUSE"])) == blocked.before
+    )
 
 
 def test_a_former_township_name_that_is_a_current_name_blocks(blocked):
     assert (
         "township_aliases_expectations: [critical] 「曾用名」 expect_column_values_to_not_be_in_set，不符合 1 行"
-    ) in blocked.output
+    ) in blocked["township_aliases"]
     assert (
         "见 reference/township_aliases.csv 第3行。曾用名与现有乡镇的名称或代码相同，无法区分：请删除该行"
-        in blocked.output
+        in blocked["township_aliases"]
     )
-    assert _sha(Path(blocked.env["KCBX_WAREHOUSE"])) == blocked.before
 
 
 # --- corrections across nights: the real landing code and incremental dbt builds -----------

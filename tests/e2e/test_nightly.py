@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.checks.asset_checks import DELIVERY_SUITES, ROW_SUITES
 from dagster_project.ingest.specs import EXTRACTS
 from tests.conftest import BIN, REPO, County, mart_digest, pipeline_env, run_pipeline
 
@@ -56,13 +57,37 @@ def test_a_night_of_attendance_alone_leaves_the_snapshot_models_standing(small_c
     assert not {"int_attendance_daily", "int_enrolled_days", "int_cases_unexcused", "dropout_watch"} & left_out
 
 
-def test_a_night_with_no_new_file_builds_nothing_and_publishes_the_same(small_county, tmp_path):
+def test_a_night_with_no_new_file_builds_nothing_and_publishes_the_same(small_county, tmp_path, monkeypatch):
+    from dagster import DagsterEventType, DagsterInstance
+
     env = _copy_of(small_county, tmp_path)
     result = run_pipeline(env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "dbt build: nothing landed since the last build, every model stands" in output
-    assert mart_digest(Path(env["KCBX_WAREHOUSE"])) == mart_digest(small_county.warehouse)
+    published = Path(env["KCBX_WAREHOUSE"])
+    assert mart_digest(published) == mart_digest(small_county.warehouse)
+    # no check claims a result it did not evaluate tonight: no dbt test reported, none counted
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with DagsterInstance.get() as instance:
+        run_id = instance.get_runs(limit=1)[0].run_id
+        evaluated = {
+            e.dagster_event.event_specific_data.asset_check_evaluation.check_name
+            for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        }
+    ours = {f"{suite}_expectations" for suite in ROW_SUITES} | set(DELIVERY_SUITES)
+    assert evaluated == ours, f"only our suites report, none of dbt's tests: {sorted(evaluated - ours)}"
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        suites = con.execute(
+            "select suite, expectations, failed_critical, not_evaluated from meta.check_results where run_id = ?",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    dbt = [s for s in suites if s[0] == "dbt"]
+    assert dbt and dbt[0][1:3] == (0, 0) and dbt[0][3] > 100, dbt
+    assert all(s[1] == 0 and s[3] > 0 for s in suites if s[0] not in ("dbt", "delivery_volume", "attendance_freshness"))
 
 
 def test_the_daemon_starts_a_run_when_files_land(small_county, tmp_path, monkeypatch):

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.assets.dbt import changed_sources, not_downstream, project_fingerprint, record_build
+from dagster_project.assets.dbt import (
+    changed_sources,
+    dbt_test_counts,
+    not_downstream,
+    project_fingerprint,
+    record_build,
+)
 from dagster_project.ingest.landing import BOOKKEEPING_DDL
 
 
@@ -83,3 +89,23 @@ def test_the_fingerprint_follows_the_project_files(tmp_path: Path):
     assert project_fingerprint(tmp_path) == before, "build output is not the project"
     model.write_text("select 2")
     assert project_fingerprint(tmp_path) != before
+
+
+def test_a_test_that_did_not_run_is_counted_as_not_run_never_as_passed():
+    manifest = {
+        "nodes": {
+            "model.kcbx.a": {"resource_type": "model"},
+            **{f"test.kcbx.t{i}": {"resource_type": "test"} for i in range(6)},
+        }
+    }
+    results = {
+        "results": [
+            {"unique_id": "model.kcbx.a", "status": "success"},
+            {"unique_id": "test.kcbx.t0", "status": "pass"},
+            {"unique_id": "test.kcbx.t1", "status": "warn"},
+            {"unique_id": "test.kcbx.t2", "status": "fail"},
+            {"unique_id": "test.kcbx.t3", "status": "skipped"},  # its model failed: not evaluated
+        ]
+    }
+    assert dbt_test_counts(manifest, results) == {"ran": 3, "failed": 1, "warned": 1, "not_run": 3}
+    assert dbt_test_counts(manifest, None) == {"ran": 0, "failed": 0, "warned": 0, "not_run": 6}  # no build tonight

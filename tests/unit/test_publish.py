@@ -79,12 +79,18 @@ def test_a_publish_records_itself_in_the_file_it_publishes_and_then_in_the_build
     assert _facts(build) == (["run-0"], [True])
     docs = tmp_path / "docs" / RUN
     docs.mkdir(parents=True)
-    (docs / "index.json").write_text('{"attendance": {"expectations": 9, "critical": 0, "warning": 1}}')
+    (docs / "index.json").write_text(
+        '{"attendance": {"expectations": 9, "critical": 0, "warning": 1, "not_evaluated": 0},'
+        ' "dbt": {"expectations": 40, "critical": 0, "warning": 0, "not_evaluated": 260}}'
+    )
     result = publish(build, target, RUN, docs)
     assert (result.as_of_date, result.out_of_school, result.dropout_watch) == ("2026-01-16", 3, 2)
     assert _facts(target)[0] == _facts(build)[0] == ["run-0", RUN]
     con = duckdb.connect(str(target), read_only=True)
-    assert con.execute("select * from meta.check_results").fetchall() == [(RUN, "attendance", 9, 0, 1)]
+    assert con.execute("select * from meta.check_results order by suite").fetchall() == [
+        (RUN, "attendance", 9, 0, 1, 0),
+        (RUN, "dbt", 40, 0, 0, 260),
+    ]
     con.close()
     assert _leftovers(target.parent) == []
 
