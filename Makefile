@@ -78,7 +78,7 @@ dev: manifest $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://localhos
 lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt/models dbt/macros dbt/tests --disable-progress-bar
+	$(BIN)/sqlfluff lint dbt/models dbt/macros dbt/tests --disable-progress-bar --processes 0
 
 browser:  ## Debian's Chromium and CJK fonts for the browser test and the page benchmark (apt, once)
 	@command -v chromium >/dev/null || [ -n "$$KCBX_CHROMIUM" ] || { \

@@ -416,28 +416,54 @@ def _check_levels_agree(tables: dict, users: list, children: dict, layout: repor
             assert list(table.index) == [name], (level, code, period)
             own = table.loc[name]
         for (parent_level, parent_code), units in children.items():
-            if (level, name) in units:
+            if (level, name) in units and (parent_level, parent_code) in tables:
                 parent_row = tables[(parent_level, parent_code)].set_index(reports.UNIT).loc[name]
                 assert list(parent_row) == list(own), (name, period, "differs from its row in", parent_code)
 
 
+def _screen_periods(county, layout: reports.Layout) -> tuple[list[str], set[str]]:
+    """Every period of a report, and the ones every unit's screen is read for: the latest (what a
+    county submits) and the one with the most non-zero cells (the most that could disagree)."""
+    rows = pd.DataFrame(
+        sql(county, f"select {layout.period}, {', '.join(layout.columns)} from marts.{layout.table}"),
+        columns=[layout.period, *layout.columns],
+    )
+    filled = rows.set_index(layout.period).ne(0).sum(axis=1).groupby(level=0).sum()
+    periods = sorted(filled.index)
+    return periods, {periods[-1], filled.idxmax()}
+
+
+def _every_period_units(county, users: list) -> set[tuple[str, str]]:
+    """The county, 井店镇 and its first school: read for every period on screen and as workbooks."""
+    (school,) = sql(
+        county,
+        "select min(unit_code) from marts.report_units where level = 'school' and parent_code = ?",
+        [TOWNSHIP],
+    )[0]
+    return {("county", users[0][1]), ("township", TOWNSHIP), ("school", school)}
+
+
 def test_every_units_table_on_screen_agrees_with_its_row_above_it(app_env):
-    """For every month and quarter of the test county, as the county, every township and every
-    school see them on 报表: a township's 合计 is its row in the county's table, cell for cell; a
-    school's row is its row in its township's (or, county-run, the county's) table; every table's
-    rows add up to its 合计."""
+    """As the county, every township and every school see them on 报表: a township's 合计 is its
+    row in the county's table, cell for cell; a school's row is its row in its township's (or,
+    county-run, the county's) table; every table's rows add up to its 合计. Every unit's screen is
+    read for the latest and the busiest month and quarter, the county's, one township's and one of
+    its schools' for every period (the table every unit submits, for every period, is checked
+    below: it is what the screen and the workbook lay out)."""
     users = _report_users(app_env)
+    every_period = _every_period_units(app_env, users)
     for layout, key, index in REPORTS:
-        periods = [p for (p,) in sql(app_env, f"select distinct {layout.period} from marts.{layout.table} order by 1")]
+        periods, everyone = _screen_periods(app_env, layout)
         screens: dict[str, dict] = {p: {} for p in periods}
         for level, code, _, user in users:
             at = page("报表", user)
-            for p in periods:
+            for p in periods if (level, code) in every_period else sorted(everyone):
                 at.selectbox(key=key).set_value(p).run()
                 assert not at.exception, [e.message for e in at.exception]
                 screens[p][(level, code)] = at.dataframe[index].value
         for p in periods:
-            _check_levels_agree(screens[p], users, _children(app_env, layout, p), layout, p)
+            shown = [u for u in users if (u[0], u[1]) in screens[p]]
+            _check_levels_agree(screens[p], shown, _children(app_env, layout, p), layout, p)
         # and the county's 合计 is the mart's county row
         county = sql(
             app_env,
@@ -464,26 +490,64 @@ def _workbook_table(content: bytes) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[reports.UNIT, *range(1, width)])
 
 
-def test_every_units_workbook_agrees_with_its_row_above_it(app_env):
-    """The same for the workbooks each unit downloads, every month and quarter."""
-    users = _report_users(app_env)
-    labels = {
+def _labels(county) -> dict[str, str]:
+    return {
         code: label
-        for domain, code, label in sql(app_env, "select domain, code, label from marts.code_labels")
+        for domain, code, label in sql(county, "select domain, code, label from marts.code_labels")
         if domain == "column"
     }
+
+
+def _as_shown(layout: reports.Layout, table: pd.DataFrame) -> pd.DataFrame:
+    """A submitted table with its rate as the screen shows it (a share, or 「—」 without a base)."""
+    if layout.rate:
+        table[table.columns[-1]] = table[table.columns[-1]].map(reports.rate_text)
+    return table
+
+
+def _scoped_reports(users: list, layout: reports.Layout) -> dict[tuple[str, str], tuple[data.Scope, pd.DataFrame]]:
+    """Each unit's report rows, as the dashboard reads them in the unit's scope."""
+    loader = data.monthly_report if layout is reports.MONTHLY else data.quarterly_rectification
+    return {(level, code): (data.Scope.of(user), loader(data.Scope.of(user))) for level, code, _, user in users}
+
+
+def test_every_units_submitted_table_agrees_with_its_row_above_it_in_every_period(app_env):
+    """For every month and quarter and every unit (the county, every township, every school), the
+    table the unit submits — what its screen and its workbook lay out (reports.submitted_table) —
+    agrees with its row above it and adds up to its 合计."""
+    users, labels = _report_users(app_env), _labels(app_env)
     for layout, _, _ in REPORTS:
-        loader = data.monthly_report if layout is reports.MONTHLY else data.quarterly_rectification
-        scoped = {(level, code): (data.Scope.of(user), loader(data.Scope.of(user))) for level, code, _, user in users}
-        periods = sorted(next(iter(scoped.values()))[1][layout.period].unique())
-        for p in periods:
-            books = {}
-            for (level, code), (scope, rows) in scoped.items():
-                own = data.own_unit(scope)
-                books[(level, code)] = _workbook_table(
-                    reports.submitted_workbook(layout, labels, rows[rows[layout.period] == p], own)
+        scoped = _scoped_reports(users, layout)
+        for p in sorted(next(iter(scoped.values()))[1][layout.period].unique()):
+            tables = {
+                unit: _as_shown(
+                    layout,
+                    reports.submitted_table(layout, labels, rows[rows[layout.period] == p], data.own_unit(scope)),
                 )
-            _check_levels_agree(books, users, _children(app_env, layout, p), layout, p)
+                for unit, (scope, rows) in scoped.items()
+            }
+            _check_levels_agree(tables, users, _children(app_env, layout, p), layout, p)
+
+
+def test_every_units_workbook_is_its_submitted_table_cell_for_cell(app_env):
+    """The workbook a unit downloads holds the table it submits, cell for cell: every unit's for
+    the latest and the busiest month and quarter; the county's, one township's and one of its
+    schools' for every one."""
+    users, labels = _report_users(app_env), _labels(app_env)
+    every_period = _every_period_units(app_env, users)
+    for layout, _, _ in REPORTS:
+        periods, everyone = _screen_periods(app_env, layout)
+        for unit, (scope, rows) in _scoped_reports(users, layout).items():
+            own = data.own_unit(scope)
+            for p in periods if unit in every_period else sorted(everyone):
+                period_rows = rows[rows[layout.period] == p]
+                book = _workbook_table(reports.submitted_workbook(layout, labels, period_rows, own))
+                table = _as_shown(layout, reports.submitted_table(layout, labels, period_rows, own))
+                if layout.rate:  # a share, or 「—」 where it has no base
+                    book[book.columns[-1]] = book[book.columns[-1]].map(
+                        lambda v: v if isinstance(v, str) else reports.rate_text(v)
+                    )
+                assert book.values.tolist() == table.values.tolist(), (unit, p)
 
 
 RISK_MARTS = ("risk_by_group", "risk_by_grade", "risk_by_area", "student_risk", "risk_backtest", "risk_backtest_days")

@@ -593,7 +593,8 @@ def blocked(small_county, tmp_path_factory) -> dict[str, str]:
 def test_a_calendar_row_of_unknown_kind_blocks_with_file_row_and_column(blocked):
     assert blocked["calendar"] == (
         "calendar_expectations: [critical] 「类型」 expect_column_values_to_be_in_set，不符合 1 行（如 开学），"
-        "见 reference/校历_2026.csv 第3行。校历「类型」只能是 学期、上课（补课、调休上课）、放假（假期、停课）"
+        "见 reference/校历_2026.csv 第3行。校历「类型」只能是 学期、上课（补课、调休上课）、放假（假期、停课）；"
+        "其他写法请在 dbt/seeds/calendar_values.csv 中补充"
     )
 
 
