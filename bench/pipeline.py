@@ -133,7 +133,8 @@ def timed(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
 
 
 STAGES = (
-    ("land", lambda key: key.startswith("raw__") and not key.endswith("_expectations")),
+    # the extracts, and the case-work store's entries and the case-number key beside them
+    ("land", lambda key: key.startswith(("raw__", "casework")) and not key.endswith("_expectations")),
     ("row checks (GX)", lambda key: key.startswith("raw__") and key.endswith("_expectations")),
     ("dbt build", lambda key: key == "kcbx_dbt_models"),
     ("delivery checks (GX)", lambda key: key.startswith("staging__")),
