@@ -96,7 +96,7 @@ postgres:  ## Debian's PostgreSQL for the case-work store tests (apt, once; the 
 test: setup manifest lint browser postgres  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard), TEST_WORKERS files at once
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-bench: manifest browser  ## measure the pipeline at three scales into BENCHMARKS.md (about 40 min; BENCH_SCALES="a b" for some)
+bench: manifest browser  ## the pipeline beside the floor and the pandas peer at four scales into BENCHMARKS.md (about 45 min; BENCH_SCALES="small a" for some)
 	$(PY) -m bench $(BENCH_SCALES)
 
 clean:  ## remove build outputs (keeps data/raw)
