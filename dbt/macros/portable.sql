@@ -151,13 +151,14 @@
     quantile_cont({{ expr }}, {{ p }})
 {%- endmacro %}
 
-{#- A timestamp (UTC, without time zone) from nanoseconds since the epoch. -#}
+{#- A timestamp (UTC, without time zone) from nanoseconds since the epoch: integer division (a
+    double loses the last microsecond of today's nanoseconds). -#}
 {% macro timestamp_from_epoch_ns(expr) -%}
     {{ return(adapter.dispatch('timestamp_from_epoch_ns', 'kcbx')(expr)) }}
 {%- endmacro %}
 
 {% macro default__timestamp_from_epoch_ns(expr) -%}
-    timestamp_micros(cast({{ expr }} / 1000 as bigint))
+    timestamp_micros({{ expr }} div 1000)
 {%- endmacro %}
 
 {% macro duckdb__timestamp_from_epoch_ns(expr) -%}
