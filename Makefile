@@ -16,7 +16,7 @@ DASHBOARD_ADDRESS ?= 127.0.0.1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_JOB := $(BIN)/dagster job execute -m dagster_project.definitions -j kcbx_nightly
 
-.PHONY: help setup sample manifest pipeline rebuild forget accept sql dashboard bench-pages demo dev lint browser postgres test bench clean
+.PHONY: help setup sample manifest pipeline rebuild forget accept sql dashboard bench-pages demo dev lint browser postgres lint-spark spark spark-compare test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -80,6 +80,9 @@ lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt/models dbt/macros dbt/tests --disable-progress-bar --processes 0
 
+lint-spark: setup  ## sqlfluff with Spark's dialect on the same models (a few minutes; the unit test checks portability fast)
+	$(BIN)/sqlfluff lint dbt/models dbt/macros dbt/tests --dialect sparksql --disable-progress-bar
+
 browser:  ## Debian's Chromium and CJK fonts for the browser test and the page benchmark (apt, once)
 	@command -v chromium >/dev/null || [ -n "$$KCBX_CHROMIUM" ] || { \
 		echo "== browser: installing chromium and fonts-noto-cjk (apt)"; \
@@ -92,6 +95,19 @@ postgres:  ## Debian's PostgreSQL for the case-work store tests (apt, once; the 
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql || \
 		echo "== postgres: PostgreSQL could not be installed: its store tests will be skipped, saying so"; }
+
+spark: setup  ## Java (apt, once) and pyspark + dbt-spark in .venv: the dbt project on Apache Spark
+	@command -v java >/dev/null || { \
+		echo "== spark: installing Java (apt default-jre-headless)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	@$(PY) -c "import pyspark, dbt.adapters.spark" 2>/dev/null || { \
+		echo "== spark: installing pyspark and dbt-spark (the spark extra, about two minutes)"; \
+		$(PY) -m pip install -q -c requirements.lock -e '.[dev,spark]'; }
+
+spark-compare: spark  ## build the published county's marts again on Spark (local[*]) and compare them with DuckDB's
+	$(PY) -m dagster_project.spark --build-db $(KCBX_BUILD_DB) --warehouse $(KCBX_WAREHOUSE) \
+		--raw-dir $(KCBX_RAW_DIR) --spark-dir data/spark
 
 test: setup manifest lint browser postgres  ## lint, then all tests (unit, dbt, end-to-end pipeline, dashboard), TEST_WORKERS files at once
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile

@@ -5,5 +5,18 @@ so models that call dispatching macros render for linting. dbt itself never impo
 """
 
 
+class _Placeholder(str):
+    """A dispatched macro's result: a placeholder in SQL, no settings when unpacked into
+    config(**keyed_incremental())."""
+
+    def keys(self):
+        return []
+
+
 def dispatch(macro_name, macro_namespace=None):
-    return lambda *args, **kwargs: f"{macro_name}_placeholder"
+    return lambda *args, **kwargs: _Placeholder(f"{macro_name}_placeholder")
+
+
+def quote(identifier):
+    """A plain identifier both lint dialects parse (duckdb's "x" is sparksql's string literal)."""
+    return "q_" + identifier.encode().hex()

@@ -22,4 +22,4 @@ def date_spine(datepart, start_date, end_date):
 
 
 def type_string():
-    return "varchar"
+    return "string"

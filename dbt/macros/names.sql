@@ -5,7 +5,7 @@
 
 {% macro normalized_name(expr) -%}
     nullif(translate(
-        replace(replace(replace(replace(trim({{ expr }}), ' ', ''), chr(12288), ''), chr(160), ''), chr(9), ''),
+        replace(replace(replace(replace(trim({{ expr }}), ' ', ''), {{ char_literal(12288) }}, ''), {{ char_literal(160) }}, ''), {{ char_literal(9) }}, ''),
         '！＂＄＆（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｜～〇○零•‧・',
         '!"$&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz|~〇〇〇···'
     ), '')

@@ -4,12 +4,12 @@
 -- another delivery, if any); each is listed in audit.quarantine with the other row and its value.
 -- Incremental: a run looks at the files that no published run has accepted yet (the others were
 -- looked at the night they arrived). A replaced or removed file makes the orchestrator rebuild
--- in full (dagster_project/assets/dbt.py).
+-- in full (dagster_project/assets/dbt.py). On Spark's Parquet tables: rebuilt whole every run
+-- (macro keyed_incremental).
 {{ config(
-    materialized='incremental',
     unique_key='source_file',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    **keyed_incremental()
 ) }}
 
 with

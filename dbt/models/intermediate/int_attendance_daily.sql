@@ -7,12 +7,12 @@
 -- Incremental: a run reads only the rows landed since the last build, and a day delivered
 -- again competes with the record the last build kept for it, which always loses (the rows
 -- landed since were delivered after it). A replaced or removed file makes the orchestrator
--- rebuild in full (dagster_project/assets/dbt.py).
+-- rebuild in full (dagster_project/assets/dbt.py). On Spark's Parquet tables the model is rebuilt
+-- whole every run, with the same rows (macro keyed_incremental).
 {{ config(
-    materialized='incremental',
     unique_key=['student_no', 'attendance_date'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    **keyed_incremental()
 ) }}
 
 {%- set columns = [

@@ -203,7 +203,13 @@ home_teaching as (
             latest_status.student_no = placed_now.student_no
             and latest_status.snapshot_date = placed_now.snapshot_date
     where latest_status.status = 'enrolled'
-    group by all
+    group by
+        latest_status.student_no,
+        coalesce(latest_status.id_number, latest_status.student_no),
+        latest_status.id_number,
+        latest_status.township_code,
+        latest_status.school_code,
+        as_of.school_year
 
 ),
 

@@ -117,10 +117,10 @@ children_out as (
     select
         out_of_school.id_number as child_key,
         out_of_school.id_number,
-        cast(null as varchar) as student_no,
+        cast(null as {{ dbt.type_string() }}) as student_no,
         false as is_student,
         true as is_case,
-        cast(null as varchar) as school_code,
+        cast(null as {{ dbt.type_string() }}) as school_code,
         out_of_school.township_code,
         status.grade,
         townships.urban_rural,

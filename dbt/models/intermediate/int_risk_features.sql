@@ -83,7 +83,7 @@ running as (
             when
                 sum(is_leave) over (
                     partition by student_no order by attendance_date
-                    rows between {{ var('leave_principal_days') }} preceding and current row
+                    rows between {{ var('leave_principal_days') | int }} preceding and current row
                 ) = {{ (var('leave_principal_days') | int) + 1 }}
                 and sum(is_leave) over (
                     partition by student_no order by attendance_date

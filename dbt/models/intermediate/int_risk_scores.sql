@@ -36,7 +36,7 @@ matched as (
     select
         factor_values.*,
         weights.points,
-        replace(weights.reason, '{value}', cast(factor_values.factor_value as varchar)) as reason,
+        replace(weights.reason, '{value}', cast(factor_values.factor_value as {{ dbt.type_string() }})) as reason,
         row_number() over (
             partition by factor_values.student_no, factor_values.eval_date, factor_values.factor
             order by weights.threshold desc
@@ -55,7 +55,7 @@ scored as (
         student_no,
         eval_date,
         least(100, sum(points)) as score,
-        {{ dbt.listagg('reason', "'；'", 'order by points desc, factor') }} as reasons,
+        {{ ordered_listagg('reason', "'；'", ['points desc', 'factor']) }} as reasons,
     {%- for factor in risk_factors() %}
         coalesce(sum(case when factor = '{{ factor }}' then points end), 0) as {{ factor }}_points
         {{- ',' if not loop.last }}

@@ -123,8 +123,7 @@ joined as (
         placement.inclusive_placement,
         poverty.id_number is not null as is_poverty_household,
         poverty.poverty_type,
-        coalesce(substr(status.hukou_area_code, 1, 6) != county.county_code, status.is_migrant_reported, false)
-            as is_migrant,
+        -- is_migrant among them (one column: Spark refuses a name twice)
     {%- for group_code, flag in key_group_flags().items() %}
         {{ flag }} as is_{{ group_code }}{{ ',' if not loop.last }}
     {%- endfor %}

@@ -77,10 +77,10 @@ child_cases as (
     select
         cases.id_number as child_key,
         cases.id_number,
-        cast(null as varchar) as student_no,
+        cast(null as {{ dbt.type_string() }}) as student_no,
         'out_of_school' as kind,
         cases.trigger,
-        cast(null as varchar) as school_code,
+        cast(null as {{ dbt.type_string() }}) as school_code,
         residents.township_code,
         cases.opened_on,
         cases.escalated_on,

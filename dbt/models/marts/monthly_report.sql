@@ -200,8 +200,10 @@ measured as (
 )
 
 select
-    cast(year(month_start) as varchar) || '-' || lpad(cast(month(month_start) as varchar), 2, '0') as month,
-    cast(year(month_start) as varchar) || '年' || cast(month(month_start) as varchar) || '月' as month_name,
+    cast(year(month_start) as {{ dbt.type_string() }}) || '-'
+    || lpad(cast(month(month_start) as {{ dbt.type_string() }}), 2, '0') as month,
+    cast(year(month_start) as {{ dbt.type_string() }}) || '年'
+    || cast(month(month_start) as {{ dbt.type_string() }}) || '月' as month_name,
     report_date,
     as_of_date,
     is_complete,

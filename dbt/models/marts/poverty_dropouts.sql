@@ -29,7 +29,7 @@ cases as (
         'out_of_school' as source,
         category as detail,
         township_code,
-        cast(null as varchar) as school_code,
+        cast(null as {{ dbt.type_string() }}) as school_code,
         as_of_date
     from out_of_school
 

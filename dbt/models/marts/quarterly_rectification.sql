@@ -71,13 +71,14 @@ periods as (
         ) as period_end,
         as_of.as_of_date,
         coalesce(as_of.as_of_date >= last_working_days.last_working_day, true) as is_complete,
-        cast(year(quarters.quarter_start) as varchar) || 'Q'
-        || cast(extract(quarter from quarters.quarter_start) as varchar) as quarter,
-        cast(year(quarters.quarter_start) as varchar) || '年' || quarter_labels.label as quarter_name
+        cast(year(quarters.quarter_start) as {{ dbt.type_string() }}) || 'Q'
+        || cast(extract(quarter from quarters.quarter_start) as {{ dbt.type_string() }}) as quarter,
+        cast(year(quarters.quarter_start) as {{ dbt.type_string() }}) || '年' || quarter_labels.label as quarter_name
     from quarters
     cross join as_of
     left join last_working_days on quarters.quarter_start = last_working_days.quarter_start
-    left join quarter_labels on cast(extract(quarter from quarters.quarter_start) as varchar) = quarter_labels.code
+    left join quarter_labels
+        on cast(extract(quarter from quarters.quarter_start) as {{ dbt.type_string() }}) = quarter_labels.code
 
 ),
 

@@ -102,8 +102,8 @@ select
     identity.id_number,
     joined.student_no,
     identity.student_name,
-    cast(year(joined.month_start) as varchar) || '-'
-    || lpad(cast(month(joined.month_start) as varchar), 2, '0') as month,
+    cast(year(joined.month_start) as {{ dbt.type_string() }}) || '-'
+    || lpad(cast(month(joined.month_start) as {{ dbt.type_string() }}), 2, '0') as month,
     joined.snapshot_date,
     joined.school_code,
     schools.township_code,

@@ -1,3 +1,4 @@
+{%- set q = adapter.quote -%}
 -- The county's school calendar (reference/校历*.csv): terms, holidays and make-up school days,
 -- one row per line of the files. A row without an end date covers its start date alone.
 with
@@ -18,8 +19,8 @@ parsed as (
 
     select
         source.*,
-        nullif(trim(source."开始日期"), '') as start_date_text,
-        nullif(trim(source."结束日期"), '') as end_date_text
+        nullif(trim(source.{{ q('开始日期') }}), '') as start_date_text,
+        nullif(trim(source.{{ q('结束日期') }}), '') as end_date_text
     from source
 
 ),
@@ -41,12 +42,12 @@ renamed as (
         dated._row_number as source_row,
         dated._delivery_seq as delivery_seq,
         coalesce(calendar_values.day_kind, 'unknown') as day_kind,
-        dated."类型" as day_kind_raw,
+        dated.{{ q('类型') }} as day_kind_raw,
         dated.start_date_parsed as start_date,
         coalesce(dated.end_date_parsed, dated.start_date_parsed) as end_date,
         dated.start_date_text as start_date_raw,
         dated.end_date_text as end_date_raw,
-        nullif(trim(dated."名称"), '') as calendar_name,
+        nullif(trim(dated.{{ q('名称') }}), '') as calendar_name,
         case
             when dated.start_date_parsed is null then 'bad_start_date'
             when dated.end_date_text is not null and dated.end_date_parsed is null then 'bad_end_date'
@@ -54,7 +55,7 @@ renamed as (
             when calendar_values.day_kind is null then 'unknown_calendar_kind'
         end as row_issue
     from dated
-    left join calendar_values on trim(dated."类型") = calendar_values.raw_value
+    left join calendar_values on trim(dated.{{ q('类型') }}) = calendar_values.raw_value
 
 )
 

@@ -1,3 +1,4 @@
+{%- set q = adapter.quote -%}
 -- Case-work actions from both ways they arrive: returned workbooks (raw.casework, the contract's
 -- casework extract) and entries made in the dashboard (raw.casework_entries, from the store).
 -- One row per source row, typed and coded; nothing is dropped here (blank template rows of a
@@ -39,16 +40,16 @@ from_files as (
         files._delivery_seq as delivery_seq,
         cast(null as bigint) as supersedes,
         false as is_withdrawal,
-        nullif(upper(trim(files."案件编号")), '') as case_id_given,
-        nullif(trim(files."身份证号"), '') as id_given,
-        nullif(upper(trim(files."全国学籍号")), '') as student_no_given,
-        nullif(trim(files."日期"), '') as action_date_raw,
-        nullif(trim(files."措施"), '') as action,
-        nullif(trim(files."责任人"), '') as person,
-        nullif(trim(files."参与部门"), '') as departments,
-        nullif(trim(files."结果"), '') as result,
-        nullif(trim(files."辍学原因"), '') as cause,
-        nullif(trim(files."备注"), '') as notes,
+        nullif(upper(trim(files.{{ q('案件编号') }})), '') as case_id_given,
+        nullif(trim(files.{{ q('身份证号') }}), '') as id_given,
+        nullif(upper(trim(files.{{ q('全国学籍号') }})), '') as student_no_given,
+        nullif(trim(files.{{ q('日期') }}), '') as action_date_raw,
+        nullif(trim(files.{{ q('措施') }}), '') as action,
+        nullif(trim(files.{{ q('责任人') }}), '') as person,
+        nullif(trim(files.{{ q('参与部门') }}), '') as departments,
+        nullif(trim(files.{{ q('结果') }}), '') as result,
+        nullif(trim(files.{{ q('辍学原因') }}), '') as cause,
+        nullif(trim(files.{{ q('备注') }}), '') as notes,
         uploads.uploaded_by as recorded_by,
         -- when the workbook was uploaded, or else written (not when it landed: a rebuild lands it again)
         coalesce(uploads.uploaded_at, {{ timestamp_from_epoch_ns('load_files.file_mtime_ns') }}) as recorded_at,

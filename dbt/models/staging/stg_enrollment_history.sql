@@ -1,3 +1,4 @@
+{%- set q = adapter.quote -%}
 with
 
 source as (
@@ -15,12 +16,12 @@ grade_values as (
 renamed as (
 
     select
-        cast(trim(source."学年") as integer) as school_year,
-        trim(source."学校标识码") as school_code,
+        cast(trim(source.{{ q('学年') }}) as integer) as school_year,
+        trim(source.{{ q('学校标识码') }}) as school_code,
         grade_values.grade,
-        cast(trim(source."在校生数") as integer) as students
+        cast(trim(source.{{ q('在校生数') }}) as integer) as students
     from source
-    left join grade_values on trim(source."年级") = grade_values.raw_value
+    left join grade_values on trim(source.{{ q('年级') }}) = grade_values.raw_value
 
 )
 

@@ -1,3 +1,4 @@
+{%- set q = adapter.quote -%}
 -- Former township names and codes the county declares (reference/曾用名*.csv): an extract that
 -- still names a village's township by its old name or code is matched to the current township.
 with
@@ -14,8 +15,8 @@ renamed as (
         _source_file as source_file,
         _row_number as source_row,
         _delivery_seq as delivery_seq,
-        nullif(trim("曾用名"), '') as former_name,
-        nullif(trim("乡镇代码"), '') as township_code
+        nullif(trim({{ q('曾用名') }}), '') as former_name,
+        nullif(trim({{ q('乡镇代码') }}), '') as township_code
     from source
 
 )

@@ -1,3 +1,4 @@
+{%- set q = adapter.quote -%}
 with
 
 source as (
@@ -9,10 +10,10 @@ source as (
 renamed as (
 
     select
-        trim("乡镇代码") as township_code,
-        trim("乡镇名称") as township_name,
-        trim("城乡类型") as urban_rural,
-        {{ yes_no('"是否流动人口集中"') }} as is_migrant_heavy
+        trim({{ q('乡镇代码') }}) as township_code,
+        trim({{ q('乡镇名称') }}) as township_name,
+        trim({{ q('城乡类型') }}) as urban_rural,
+        {{ yes_no(q('是否流动人口集中')) }} as is_migrant_heavy
     from source
 
 )
