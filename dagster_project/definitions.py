@@ -20,10 +20,11 @@ from dagster_project.resources import WarehouseResource
 
 _settings = Settings.from_env()
 _dbt_models = build_dbt_assets()
+_checks = asset_checks()
 
 defs = dg.Definitions(
-    assets=[*raw_assets(_settings), *casework_assets, _dbt_models, build_publish_asset(_dbt_models)],
-    asset_checks=asset_checks(),
+    assets=[*raw_assets(_settings), *casework_assets, _dbt_models, build_publish_asset(_dbt_models, _checks)],
+    asset_checks=_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_files_sensor],

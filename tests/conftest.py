@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import duckdb
@@ -144,3 +145,17 @@ def tmpfs(tmp_path):
     yield mount
     for point in mounted:
         subprocess.run(["umount", str(point)], check=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files alternate between those that read the shared county and those that need none, the
+    longest of these first (the corrupt-input county builds its own). Parallel workers take files
+    in this order: while the first builds the shared county the second works instead of waiting
+    for it."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    shared = [f for f, its in files.items() if any("small_county" in i.fixturenames for i in its)]
+    own = sorted((f for f in files if f not in shared), key=lambda f: "test_corrupt_inputs" not in f)
+    order = [f for pair in zip_longest(shared, own) for f in pair if f is not None]
+    items[:] = [item for f in order for item in files[f]]

@@ -1,5 +1,6 @@
 """The publish step: the last asset of the job, run only when everything upstream succeeded."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -7,11 +8,21 @@ import dagster as dg
 from dagster_project.publish import publish
 from dagster_project.resources import WarehouseResource
 
+# the schemas of the published warehouse its readers rely on (the marts, and the audit tables the
+# quality page shows); the rest of the build is published with them, as built
+PUBLISHED_SCHEMAS = ("marts", "audit")
 
-def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
+
+def build_publish_asset(
+    upstream: dg.AssetsDefinition, checks: Sequence[dg.AssetChecksDefinition]
+) -> dg.AssetsDefinition:
+    """Publishing waits for the published schemas' models and for every asset a blocking check
+    guards (a failed blocking check then stops it)."""
+    guarded = {spec.asset_key for check in checks for spec in check.check_specs if spec.blocking}
+
     @dg.asset(
         key=["published", "warehouse"],
-        deps=[upstream],
+        deps=[key for key in upstream.keys if key.path[0] in PUBLISHED_SCHEMAS or key in guarded],
         group_name="publish",
         kinds={"duckdb"},
         description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）。",

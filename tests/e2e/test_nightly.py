@@ -75,6 +75,15 @@ def test_a_night_with_no_new_file_builds_nothing_and_publishes_the_same(small_co
             e.dagster_event.event_specific_data.check_name
             for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
         }
+        # nor a model it did not build: only those a later step reads say they stand (the event
+        # log is a database, each event costs the night), and no dbt test is logged one by one
+        reported = {
+            e.dagster_event.asset_key.path[0]
+            for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        }
+        observed = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_OBSERVATION)
+    assert "intermediate" not in reported and {"marts", "published"} <= reported, sorted(reported)
+    assert not observed, f"{len(observed)} observations"
     # the delivery suites read the standing data every night; the row suites had no new file
     assert evaluated == set(DELIVERY_SUITES), f"checks reported without evaluating: {sorted(evaluated)}"
     con = duckdb.connect(str(published), read_only=True)

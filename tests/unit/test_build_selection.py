@@ -109,3 +109,27 @@ def test_a_test_that_did_not_run_is_counted_as_not_run_never_as_passed():
     }
     assert dbt_test_counts(manifest, results) == {"ran": 3, "failed": 1, "warned": 1, "not_run": 3}
     assert dbt_test_counts(manifest, None) == {"ran": 0, "failed": 0, "warned": 0, "not_run": 6}  # no build tonight
+
+
+def test_a_night_reports_only_the_models_read_outside_the_dbt_step_and_publishing_waits_for_the_guarded_ones():
+    """Each event costs the run (the event log is a database): dbt's tests are not Dagster
+    checks, and a model left standing is reported only where a later step or a check reads it."""
+    import dagster as dg
+
+    from dagster_project.assets.dbt import read_outside
+    from dagster_project.definitions import defs
+
+    repo = defs.get_repository_def()
+    graph = repo.asset_graph
+    dbt_step = repo.assets_defs_by_key[dg.AssetKey(["marts", "out_of_school"])]
+    own = set(dbt_step.keys)
+    outside = {key.to_user_string() for key in read_outside(graph, own)}
+    marts = {key.to_user_string() for key in own if key.path[0] in ("marts", "audit")}
+    # the delivery suites (blocking) check the attendance staging model; publishing reads the rest
+    assert outside == marts | {"staging/stg_attendance"}
+    assert "intermediate/int_attendance_status" not in outside
+    publish_deps = {key.to_user_string() for key in graph.get(dg.AssetKey(["published", "warehouse"])).parent_keys}
+    assert publish_deps == outside
+    checks = {key.name for key in graph.asset_check_keys}
+    assert not any(name.startswith(("not_null", "unique", "accepted_values")) for name in checks), sorted(checks)[:5]
+    assert {"attendance_freshness", "delivery_volume"} <= checks
