@@ -5,7 +5,7 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project import spark
 from dagster_project.assets.dbt_failures import explain_dbt_failure
 from dagster_project.checks.asset_checks import record_outcome
 from dagster_project.config import REPO_ROOT
@@ -45,6 +46,8 @@ STOP_GRACE_SECONDS = 30  # how long a failed run's dbt gets to stop before it is
 
 
 def run_target(warehouse: WarehouseResource) -> Path:
+    if warehouse.engine == "spark":  # Spark's own target and log folder, beside its metastore
+        return Path(warehouse.spark_dir) / RUN_TARGET_NAME
     return Path(warehouse.build_db).parent / RUN_TARGET_NAME
 
 
@@ -75,9 +78,12 @@ create table if not exists raw.dbt_builds (
 """
 
 
-def project_fingerprint(project_dir: Path) -> str:
-    """A hash of the dbt project's own files (not of the data)."""
+def project_fingerprint(project_dir: Path, engine: str = "duckdb") -> str:
+    """A hash of the dbt project's own files (not of the data) and of the engine that builds it
+    (a build on the other engine left no tables this one could keep)."""
     digest = hashlib.sha256()
+    if engine != "duckdb":
+        digest.update(engine.encode())
     for part in PROJECT_PARTS:
         root = project_dir / part
         for path in sorted([root] if root.is_file() else root.rglob("*")):
@@ -226,9 +232,11 @@ def run_dbt(
     warehouse: WarehouseResource,
     args: list[str],
     target: Path | None = None,
+    rows: Callable[[], duckdb.DuckDBPyConnection] | None = None,
 ) -> Iterator:
     """``dbt <args>``'s events; a failure ends as one message naming what failed and where
-    (see dbt_failures.py), and the dbt process never outlives the step."""
+    (see dbt_failures.py; ``rows`` connects to the built tables, default the build warehouse),
+    and the dbt process never outlives the step."""
     target = target or run_target(warehouse)
     results = target / "run_results.json"
     results.unlink(missing_ok=True)  # what dbt writes now is this build's
@@ -250,8 +258,29 @@ def run_dbt(
                 Path(warehouse.build_db),
                 getattr(invocation, "_error_messages", []),
                 warehouse.settings,
+                rows,
             )
         )
+
+
+def on_spark(context: dg.AssetExecutionContext, warehouse: WarehouseResource, args: list[str]):
+    """What a build on Spark adds to ``args``, and the environment and failure lookup it runs
+    with: the landed raw tables written as Parquet and registered by the build's first hook."""
+    try:
+        spark.require_spark()
+    except spark.SparkMissing as e:
+        raise dg.Failure(description=str(e)) from None
+    spark_dir = Path(warehouse.spark_dir)
+    with warehouse.explained():
+        tables = spark.export_raw(Path(warehouse.build_db), spark_dir / "raw")
+    context.log.info(f"Spark: {len(tables)} raw tables written as Parquet under {spark_dir / 'raw'}")
+    args = [*args, "--target", "spark", "--vars", spark.raw_parquet_vars(spark_dir / "raw", tables)]
+    left_out = {"all": [], "unit": ["test"], "none": ["test", "unit_test"]}[warehouse.spark_tests]
+    if left_out:
+        context.log.info(f"Spark: KCBX_SPARK_TESTS={warehouse.spark_tests}: no {' or '.join(left_out)} nodes run")
+        args += [a for kind in left_out for a in ("--exclude-resource-type", kind)]
+    env = spark.spark_env(spark_dir, Path(warehouse.raw_dir))
+    return args, env, lambda: spark.parquet_connection(Path(warehouse.build_db), spark_dir / "warehouse")
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
@@ -259,10 +288,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def kcbx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # The dbt profile reads the build warehouse path from this variable.
         os.environ["KCBX_BUILD_DB"] = warehouse.build_db
-        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir))
+        on_duckdb = warehouse.engine == "duckdb"
+        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir), warehouse.engine)
         with warehouse.build_connection() as con:
             reason = full_refresh_needed(con, warehouse.full_refresh)
             changed = None if reason else changed_sources(con, fingerprint)
+        if not on_duckdb and changed and not (Path(warehouse.spark_dir) / "metastore_db").exists():
+            changed = None  # Spark's tables are gone: nothing stands as the last build made it
+        target = run_target(warehouse)
         args = ["build"]
         left_out: list[str] | None = None
         if reason:
@@ -278,7 +311,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             args += ["--exclude", " ".join(left_out)] if left_out else []
         else:
             context.log.info("dbt build: nothing landed since the last build, every model stands")
-        run_target(warehouse).joinpath("run_results.json").unlink(missing_ok=True)  # a night without a build
+        target.joinpath("run_results.json").unlink(missing_ok=True)  # a night without a build
         if changed != []:
             # the models left out are upstream-closed: their outputs go first
             rebuilt = {
@@ -287,10 +320,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 if key.path[-1] not in (left_out or [])
             }
             yield from _standing(context, rebuilt)
-            yield from run_dbt(context, dbt, warehouse, args)
+            if on_duckdb:
+                yield from run_dbt(context, dbt, warehouse, args)
+            else:
+                args, env, rows = on_spark(context, warehouse, args)
+                with spark.environment(env):
+                    yield from run_dbt(context, dbt, warehouse, args, target, rows)
+                with warehouse.build_connection() as con:
+                    loaded = spark.load_spark_tables(
+                        con, Path(warehouse.spark_dir) / "warehouse", json.loads(DBT_PROJECT.manifest_path.read_text())
+                    )
+                context.log.info(
+                    f"Spark: {len(loaded)} tables of {', '.join(spark.PUBLISHED_SCHEMAS)} read into {warehouse.build_db}"
+                )
         else:
             yield from _standing(context, set())
-        _record_tests(context, warehouse, run_target(warehouse))
+        _record_tests(context, warehouse, target)
         with warehouse.build_connection() as con:
             if reason:
                 con.execute("update raw.load_changes set rebuilt = true where not rebuilt")

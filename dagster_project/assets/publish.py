@@ -14,7 +14,8 @@ def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
         deps=[upstream],
         group_name="publish",
         kinds={"duckdb"},
-        description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）。",
+        description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）；"
+        "Spark 引擎下另把各数据集市发布为 Parquet 文件（仓库文件旁的 <文件名>_marts 目录）。",
     )
     def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.explained():
@@ -23,6 +24,7 @@ def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
                 Path(warehouse.warehouse),
                 context.run_id,
                 Path(warehouse.docs_dir) / context.run_id,
+                parquet=warehouse.engine == "spark",
             )
         context.log.info(
             f"published {result.path} as of {result.as_of_date}: {result.out_of_school} out-of-school, "
@@ -35,6 +37,7 @@ def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
                 "out_of_school": result.out_of_school,
                 "dropout_watch": result.dropout_watch,
                 "size_bytes": result.size_bytes,
+                **({"parquet": str(result.parquet)} if result.parquet else {}),
             }
         )
 
