@@ -78,6 +78,7 @@ def write_raw_partitions(
     }
     for seq in set(present) - landed:
         shutil.rmtree(present[seq])
+    (folder / "data.parquet").unlink(missing_ok=True)  # written whole before (make spark-compare)
     written = sorted(landed if full else landed - set(present))
     for seq in written:
         part = folder / f"{PARTITION}={seq}"

@@ -9,7 +9,8 @@
         {%- for table in given['tables'] -%}
             {%- set relation = 'raw.' ~ adapter.quote(table) -%}
             {%- do run_query('drop table if exists ' ~ relation) -%}
-            {%- do run_query('create table ' ~ relation ~ " using parquet location '" ~ given['location'] ~ '/' ~ table ~ "'") -%}
+            {%- set location = given['location'] ~ '/' ~ table -%}
+            {%- do run_query('create table ' ~ relation ~ " using parquet location '" ~ location ~ "'") -%}
         {%- endfor -%}
         {{ log('registered ' ~ given['tables'] | length ~ ' raw tables from ' ~ given['location'], info=true) }}
     {%- endif -%}
