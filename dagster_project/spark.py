@@ -161,8 +161,12 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def raw_parquet_vars(raw_dir: Path, tables: list[str]) -> str:
-    """dbt's --vars for the build's on-run-start hook that registers the raw Parquet tables."""
-    return json.dumps({"raw_parquet": {"location": str(raw_dir.resolve()), "tables": tables}})
+    """dbt's --vars for the build's on-run-start hook that registers the raw Parquet tables (and
+    recovers the delivery partitions of those the landing wrote partitioned)."""
+    partitioned = [t for t in tables if _partitions(raw_dir / t)]
+    return json.dumps(
+        {"raw_parquet": {"location": str(raw_dir.resolve()), "tables": tables, "partitioned": partitioned}}
+    )
 
 
 def spark_tables(spark_warehouse: Path, schema: str) -> dict[str, Path]:

@@ -11,6 +11,10 @@
             {%- do run_query('drop table if exists ' ~ relation) -%}
             {%- set location = given['location'] ~ '/' ~ table -%}
             {%- do run_query('create table ' ~ relation ~ " using parquet location '" ~ location ~ "'") -%}
+            {%- if table in given.get('partitioned', []) -%}
+                {#- the delivery folders the landing wrote: the metastore knows a partition once recovered -#}
+                {%- do run_query('msck repair table ' ~ relation) -%}
+            {%- endif -%}
         {%- endfor -%}
         {{ log('registered ' ~ given['tables'] | length ~ ' raw tables from ' ~ given['location'], info=true) }}
     {%- endif -%}
