@@ -11,6 +11,11 @@ build warehouse only after the replace. A publish that fails (disk full, read-on
 killed therefore records nothing; its temporary copy is removed at once or by the next run. If a
 run is killed between the replace and recording it in the build, the next publish takes the
 record over from the published file, so no publish is lost from the log either.
+
+On Spark (KCBX_ENGINE=spark) the marts are also published as Parquet, one file per mart, for
+readers of a province's lake: in a folder of their own per run, which a link beside the
+warehouse (``<name>_marts``) is switched to right after the warehouse is replaced (both atomic;
+a run killed between the two leaves the link one publish behind until the next run).
 """
 
 from __future__ import annotations
@@ -26,7 +31,12 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.failures import AGAIN, storage_message
+from dagster_project.ingest.specs import quote_ident
 
+# the schemas of the published warehouse its readers rely on (the marts, and the audit tables the
+# quality page shows; a Spark build hands them back to the DuckDB build warehouse); the rest of
+# the build is published with them, as built
+PUBLISHED_SCHEMAS = ("marts", "audit")
 REQUIRED_MARTS = ("out_of_school", "dropout_watch", "ledger_age_eligible", "monthly_report")
 SPACE_MARGIN = 1.05  # the copy needs the build's size, and a little for the log row
 
@@ -59,6 +69,7 @@ class Published:
     out_of_school: int
     dropout_watch: int
     size_bytes: int
+    parquet: Path | None = None  # the marts as Parquet (engine spark): a link to this run's folder
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,44 @@ def remove_leftovers(target: Path) -> list[Path]:
             path.unlink(missing_ok=True)
             gone.append(path)
     return gone
+
+
+def parquet_link(target: Path) -> Path:
+    """Where the marts are published as Parquet (engine spark): a link to the latest run's folder."""
+    return target.with_name(f"{target.stem}_marts")
+
+
+def _prune_parquet(target: Path) -> None:
+    """Every run's Parquet folder but the one the link points to (older runs, killed runs)."""
+    link = parquet_link(target)
+    current = os.readlink(link) if link.is_symlink() else None
+    for folder in target.parent.glob(f".{link.name}.*"):
+        if folder.name != current:
+            if folder.is_symlink() or folder.is_file():
+                folder.unlink()
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_parquet(build_db: Path, folder: Path) -> None:
+    """Every mart of the build warehouse as folder/<mart>.parquet."""
+    folder.mkdir(parents=True)
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+        for (table,) in tables:
+            con.table(f"marts.{quote_ident(table)}").write_parquet(str(folder / f"{table}.parquet"))
+    finally:
+        con.close()
+
+
+def _switch_link(link: Path, folder: Path, run_id: str) -> None:
+    new = link.with_name(f".{link.name}.{run_id}.link")
+    new.unlink(missing_ok=True)
+    os.symlink(folder.name, new)
+    os.replace(new, link)
 
 
 def _record(con: duckdb.DuckDBPyConnection, record: _Record) -> None:
@@ -164,7 +213,8 @@ def _failed(error: BaseException, folder: Path) -> PublishError:
     return PublishError(f"发布失败，已发布的仓库保持不变：{reason}")
 
 
-def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Published:
+def publish(build_db: Path, target: Path, run_id: str, data_docs: Path, parquet: bool = False) -> Published:
+    """``parquet``: the marts as Parquet too (engine spark)."""
     remove_leftovers(target)
     con = duckdb.connect(str(build_db))
     try:
@@ -217,7 +267,14 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
             check.close()
         if logged != 1:
             raise PublishError(f"发布失败，已发布的仓库保持不变：临时副本 {tmp} 中没有本次运行的发布记录。{AGAIN}")
+        if parquet:
+            _prune_parquet(target)
+            marts = folder / f".{parquet_link(target).name}.{run_id}"
+            _write_parquet(tmp, marts)
         os.replace(tmp, target)
+        if parquet:
+            _switch_link(parquet_link(target), marts, run_id)
+            _prune_parquet(target)
         _fsync_dir(folder)
     except (OSError, duckdb.Error) as e:
         remove_leftovers(target)
@@ -230,4 +287,6 @@ def publish(build_db: Path, target: Path, run_id: str, data_docs: Path) -> Publi
         _record(con, record)
     finally:
         con.close()
-    return Published(target, str(as_of), n_oos, n_watch, target.stat().st_size)
+    return Published(
+        target, str(as_of), n_oos, n_watch, target.stat().st_size, parquet_link(target) if parquet else None
+    )

@@ -15,6 +15,7 @@ from dagster_project.failures import lock_message, storage_message
 from dagster_project.ingest.delivery import DeliveryRules
 from dagster_project.ingest.readers import IngestError
 from dagster_project.publish import PublishError, remove_leftovers
+from dagster_project.spark import parquet_connection
 
 
 class BuildBusy(Exception):
@@ -52,6 +53,9 @@ class WarehouseResource(dg.ConfigurableResource):
     settle_seconds: float = 60  # a file changed more recently may still be copying: wait for it
     settle_max_wait_seconds: float = 600  # ... but no longer than this, then refuse it
     shrink_tolerance: float = 0.2  # a delivery this much smaller than its predecessor is refused
+    engine: str = "duckdb"  # what dbt builds the models on: duckdb, or spark (KCBX_ENGINE)
+    spark_dir: str = ""  # engine spark: Spark's metastore, tables and raw Parquet (KCBX_SPARK_DIR)
+    spark_tests: str = "all"  # engine spark: which dbt tests run: all, unit, none (KCBX_SPARK_TESTS)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -65,6 +69,9 @@ class WarehouseResource(dg.ConfigurableResource):
             settle_seconds=settings.settle_seconds,
             settle_max_wait_seconds=settings.settle_max_wait_seconds,
             shrink_tolerance=settings.shrink_tolerance,
+            engine=settings.engine,
+            spark_dir=str(settings.spark_dir),
+            spark_tests=settings.spark_tests,
         )
 
     @property
@@ -106,6 +113,21 @@ class WarehouseResource(dg.ConfigurableResource):
             if message is None:
                 raise
             raise dg.Failure(description=message) from None
+
+    @contextmanager
+    def models_connection(self):
+        """A connection that reads the tables dbt built: the build warehouse, or on Spark its
+        Parquet tables beside the build warehouse's raw schema (read-only)."""
+        if self.engine != "spark":
+            with self.build_connection() as con:
+                yield con
+            return
+        with self.explained():
+            con = parquet_connection(Path(self.build_db), Path(self.spark_dir) / "warehouse")
+        try:
+            yield con
+        finally:
+            con.close()
 
     @contextmanager
     def build_connection(self):

@@ -2,10 +2,9 @@
 
 import hashlib
 import json
-import os
 import signal
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +12,12 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project import spark
 from dagster_project.assets.dbt_failures import explain_dbt_failure
 from dagster_project.checks.asset_checks import record_outcome
 from dagster_project.config import REPO_ROOT
 from dagster_project.failures import is_dbt_unique_id, stale_manifest_message
+from dagster_project.publish import PUBLISHED_SCHEMAS
 from dagster_project.resources import WarehouseResource
 
 if TYPE_CHECKING:  # the repository's asset graph (dagster exports no public name for its type)
@@ -56,6 +57,8 @@ STOP_GRACE_SECONDS = 30  # how long a failed run's dbt gets to stop before it is
 
 
 def run_target(warehouse: WarehouseResource) -> Path:
+    if warehouse.engine == "spark":  # Spark's own target and log folder, beside its metastore
+        return Path(warehouse.spark_dir) / RUN_TARGET_NAME
     return Path(warehouse.build_db).parent / RUN_TARGET_NAME
 
 
@@ -86,9 +89,12 @@ create table if not exists raw.dbt_builds (
 """
 
 
-def project_fingerprint(project_dir: Path) -> str:
-    """A hash of the dbt project's own files (not of the data)."""
+def project_fingerprint(project_dir: Path, engine: str = "duckdb") -> str:
+    """A hash of the dbt project's own files (not of the data) and of the engine that builds it
+    (a build on the other engine left no tables this one could keep)."""
     digest = hashlib.sha256()
+    if engine != "duckdb":
+        digest.update(engine.encode())
     for part in PROJECT_PARTS:
         root = project_dir / part
         for path in sorted([root] if root.is_file() else root.rglob("*")):
@@ -248,9 +254,11 @@ def run_dbt(
     warehouse: WarehouseResource,
     args: list[str],
     target: Path | None = None,
+    rows: Callable[[], duckdb.DuckDBPyConnection] | None = None,
 ) -> Iterator:
     """``dbt <args>``'s events; a failure ends as one message naming what failed and where
-    (see dbt_failures.py), and the dbt process never outlives the step."""
+    (see dbt_failures.py; ``rows`` connects to the built tables, default the build warehouse),
+    and the dbt process never outlives the step."""
     target = target or run_target(warehouse)
     results = target / "run_results.json"
     results.unlink(missing_ok=True)  # what dbt writes now is this build's
@@ -273,19 +281,47 @@ def run_dbt(
                 Path(warehouse.build_db),
                 getattr(invocation, "_error_messages", []),
                 warehouse.settings,
+                rows,
             )
         )
+
+
+def on_spark(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, args: list[str], profile: dict[str, str]
+) -> tuple[list[str], Callable[[], duckdb.DuckDBPyConnection]]:
+    """What a build on Spark adds to ``args`` (the spark target, its folder and the landed raw
+    tables written as Parquet, registered by the build's first hook), and where a failed build's
+    rows are looked up."""
+    try:
+        spark.require_spark()
+    except spark.SparkMissing as e:
+        raise dg.Failure(description=str(e)) from None
+    spark_dir = Path(warehouse.spark_dir)
+    with warehouse.explained():
+        tables = spark.export_raw(Path(warehouse.build_db), spark_dir / "raw")
+    context.log.info(f"Spark: {len(tables)} raw tables written as Parquet under {spark_dir / 'raw'}")
+    dbt_vars = {**profile, "kcbx_spark_dir": str(spark_dir), **spark.raw_parquet_vars(spark_dir / "raw", tables)}
+    args = [*args, "--target", "spark", "--vars", json.dumps(dbt_vars)]
+    left_out = {"all": [], "unit": ["test"], "none": ["test", "unit_test"]}[warehouse.spark_tests]
+    if left_out:
+        context.log.info(f"Spark: KCBX_SPARK_TESTS={warehouse.spark_tests}: no {' or '.join(left_out)} nodes run")
+        args += [a for kind in left_out for a in ("--exclude-resource-type", kind)]
+    return args, lambda: spark.parquet_connection(Path(warehouse.build_db), spark_dir / "warehouse")
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=KcbxTranslator())
     def kcbx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        # The dbt profile reads the build warehouse path from this variable.
-        os.environ["KCBX_BUILD_DB"] = warehouse.build_db
-        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir))
+        # the dbt profile reads the run's paths from these vars (dbt/profiles.yml)
+        profile = {"kcbx_build_db": warehouse.build_db}
+        on_duckdb = warehouse.engine == "duckdb"
+        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir), warehouse.engine)
         with warehouse.build_connection() as con:
             reason = full_refresh_needed(con, warehouse.full_refresh)
             changed = None if reason else changed_sources(con, fingerprint)
+        if not on_duckdb and changed and not (Path(warehouse.spark_dir) / "metastore_db").exists():
+            changed = None  # Spark's tables are gone: nothing stands as the last build made it
+        target = run_target(warehouse)
         args = ["build"]
         left_out: list[str] | None = None
         if reason:
@@ -301,7 +337,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             args += ["--exclude", " ".join(left_out)] if left_out else []
         else:
             context.log.info("dbt build: nothing landed since the last build, every model stands")
-        run_target(warehouse).joinpath("run_results.json").unlink(missing_ok=True)  # a night without a build
+        target.joinpath("run_results.json").unlink(missing_ok=True)  # a night without a build
         if changed != []:
             # the models left out are upstream-closed: their outputs go first
             rebuilt = {
@@ -310,10 +346,21 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 if key.path[-1] not in (left_out or [])
             }
             yield from _standing(context, rebuilt)
-            yield from run_dbt(context, dbt, warehouse, args)
+            if on_duckdb:
+                yield from run_dbt(context, dbt, warehouse, [*args, "--vars", json.dumps(profile)])
+            else:
+                args, rows = on_spark(context, warehouse, args, profile)
+                yield from run_dbt(context, dbt, warehouse, args, target, rows)
+                with warehouse.build_connection() as con:
+                    loaded = spark.load_spark_tables(
+                        con, Path(warehouse.spark_dir) / "warehouse", json.loads(DBT_PROJECT.manifest_path.read_text())
+                    )
+                context.log.info(
+                    f"Spark: {len(loaded)} tables of {', '.join(PUBLISHED_SCHEMAS)} read into {warehouse.build_db}"
+                )
         else:
             yield from _standing(context, set())
-        _record_tests(context, warehouse, run_target(warehouse))
+        _record_tests(context, warehouse, target)
         with warehouse.build_connection() as con:
             if reason:
                 con.execute("update raw.load_changes set rebuilt = true where not rebuilt")

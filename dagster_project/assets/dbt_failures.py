@@ -12,7 +12,7 @@ never the values (they may be ID numbers).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -211,10 +211,12 @@ def explain_dbt_failure(
     build_db: Path,
     errors: list[str],
     settings: Mapping[str, Path] | None = None,
+    connect: Callable[[], duckdb.DuckDBPyConnection] | None = None,
 ) -> str:
     """One message for a dbt build that did not succeed. ``run_results`` is None when dbt wrote
     none for this build (it stopped before running anything); ``errors`` are dbt's own error
-    lines."""
+    lines. The failing rows are looked up through ``connect()`` (default: the build warehouse,
+    read-only; on Spark, Spark's Parquet tables)."""
     # models that failed first (their tests and children did not run), then failed tests, each by name
     failed = sorted(
         (r for r in (run_results or {}).get("results", []) if r.get("status") in ("error", "fail")),
@@ -232,7 +234,7 @@ def explain_dbt_failure(
         )
     skipped = sum(r.get("status") == "skipped" for r in run_results.get("results", []))
     parts = []
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = connect() if connect else duckdb.connect(str(build_db), read_only=True)
     try:
         for r in failed[:SHOWN_FAILURES]:
             node = manifest["nodes"].get(r["unique_id"], {"name": r["unique_id"]})

@@ -5,12 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.publish import publish
+from dagster_project.publish import PUBLISHED_SCHEMAS, publish
 from dagster_project.resources import WarehouseResource
-
-# the schemas of the published warehouse its readers rely on (the marts, and the audit tables the
-# quality page shows); the rest of the build is published with them, as built
-PUBLISHED_SCHEMAS = ("marts", "audit")
 
 
 def build_publish_asset(
@@ -25,7 +21,8 @@ def build_publish_asset(
         deps=[key for key in upstream.keys if key.path[0] in PUBLISHED_SCHEMAS or key in guarded],
         group_name="publish",
         kinds={"duckdb"},
-        description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）。",
+        description="发布：所有检查通过后，把构建库原子替换为对外发布的仓库文件（看板和分析人员只读它）；"
+        "Spark 引擎下另把各数据集市发布为 Parquet 文件（仓库文件旁的 <文件名>_marts 目录）。",
     )
     def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.explained():
@@ -34,6 +31,7 @@ def build_publish_asset(
                 Path(warehouse.warehouse),
                 context.run_id,
                 Path(warehouse.docs_dir) / context.run_id,
+                parquet=warehouse.engine == "spark",
             )
         context.log.info(
             f"published {result.path} as of {result.as_of_date}: {result.out_of_school} out-of-school, "
@@ -46,6 +44,7 @@ def build_publish_asset(
                 "out_of_school": result.out_of_school,
                 "dropout_watch": result.dropout_watch,
                 "size_bytes": result.size_bytes,
+                **({"parquet": str(result.parquet)} if result.parquet else {}),
             }
         )
 

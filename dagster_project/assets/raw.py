@@ -9,6 +9,7 @@ from dagster_project.config import Settings
 from dagster_project.ingest.landing import land_extract
 from dagster_project.ingest.specs import ExtractSpec, load_specs
 from dagster_project.resources import WarehouseResource
+from dagster_project.spark import write_raw_partitions
 
 
 def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
@@ -16,7 +17,8 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
         key=["raw", spec.name],
         group_name="raw",
         kinds={"duckdb", "python"},
-        description=f"{spec.title}：新到或改动的{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间。",
+        description=f"{spec.title}：新到或改动的{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间；"
+        "Spark 引擎下另按交付批次写为 Parquet（<KCBX_SPARK_DIR>/raw/<抽取>/delivery=<批次号>/），供 Spark 读取。",
     )
     def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.explained(), warehouse.build_connection() as con:
@@ -29,6 +31,11 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
                 full=warehouse.full_refresh,
                 rules=warehouse.rules,
             )
+            if warehouse.engine == "spark":  # what Spark reads: Parquet by delivery
+                written, removed = write_raw_partitions(
+                    con, spec.name, Path(warehouse.spark_dir) / "raw", full=warehouse.full_refresh
+                )
+                context.log.info(f"{spec.name}: Parquet for Spark: {written} deliveries written, {removed} removed")
         context.log.info(summary.describe())
         return dg.MaterializeResult(
             metadata={
