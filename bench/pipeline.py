@@ -1,13 +1,14 @@
 """The pipeline benchmark (`make bench`): generation, each pipeline stage, end to end and peak
-memory at four scales, a nightly incremental run, a night with no new file, the floor (DuckDB's
+memory at four scales and the default county on Spark too, a nightly incremental run, a night with no new file, the floor (DuckDB's
 bare read of the same raw files) and the peer (bench/peer.py: the three comparisons in plain
 pandas on the same raw folder, timed in the same run), its lists set beside ours. Each scale's
 figures go to ``<workdir>/<scale>/result.json``; BENCHMARKS.md is written from every result
 present and carries them, embedded, so that a scale not measured this time keeps its last
 figures (with their date and commit):
 
-    make bench                          # all four scales (about 45 minutes on 2 cores)
+    make bench                          # every scale (about 90 minutes on 2 cores)
     make bench BENCH_SCALES="small a"   # some of them
+    make bench BENCH_SCALES="a-spark"   # the default county with dbt on Spark local[2]
 
 With (a), the dashboard's page loads are measured too (dashboards/bench.py) and included.
 """
@@ -35,6 +36,7 @@ from dagster_project.ingest.readers import undecodable_line
 from samplegen import deliveries
 
 BIN = Path(sys.executable).parent
+PROVINCE = Path(__file__).with_name("province.md")  # the design for a province, written from these figures
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Scale:
     target_seconds: float | None  # end to end, full load
     target_memory_gb: float | None = None
     beat_peer: bool = False  # the full run must also be faster than the pandas peer
+    engine: str = "duckdb"  # what dbt builds the models on (KCBX_ENGINE)
 
 
 ONE_TERM = ("--start", "2025-09-01", "--end", "2026-01-16")  # the benchmark's term, whatever the sample's default
@@ -53,6 +56,10 @@ SCALES = {
         "small", "small county: 2,000 students × one term", ("--students", "2000", *ONE_TERM), 15, beat_peer=True
     ),
     "a": Scale("a", "default county: 60,000 students × one term", ("--students", "60000", *ONE_TERM), None),
+    # the same county as (a), dbt on Spark (issue #15): the engine beside DuckDB, stage by stage
+    "a-spark": Scale(
+        "a-spark", "default county on Spark local[2]", ("--students", "60000", *ONE_TERM), None, engine="spark"
+    ),
     "b": Scale(
         "b",
         "100,000 students × a full school year",
@@ -61,6 +68,7 @@ SCALES = {
     ),
     "c": Scale("c", "1,000,000 students × one term", ("--students", "1000000", *ONE_TERM), 10 * 60, 8),
 }
+ENGINES = {"duckdb": "DuckDB", "spark": "Spark local[2]"}
 INCREMENTAL_TARGET_SECONDS = 20  # at (b)
 QUIET_TARGET_SECONDS = 10  # a night with no new file, at any scale
 FLOOR_RATIO_TARGET = 5
@@ -117,6 +125,7 @@ class Result:
     peer: Measured | None = None  # bench/peer.py on the same raw folder
     quiet: Measured | None = None  # the job once more after the incremental night, no new file
     agreement: dict[str, dict[str, int]] | None = None  # COMPARISONS label → ours, peer, differ
+    engine: str = "duckdb"  # added with Spark (issue #15); results measured before ran on DuckDB
 
 
 def timed(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
@@ -235,6 +244,9 @@ def measure(scale: Scale, workdir: Path) -> Result:
         KCBX_SETTLE_SECONDS="0",  # generated just now, not being copied: measure the run, not the wait
     )
     env.pop("KCBX_FULL_REFRESH", None)
+    env["KCBX_ENGINE"] = scale.engine
+    if scale.engine == "spark":
+        env["KCBX_SPARK_MASTER"] = "local[2]"
     job = [str(BIN / "dagster"), "job", "execute", "-m", "dagster_project.definitions", "-j", "kcbx_nightly"]
 
     print(f"== bench ({scale.name}) {scale.title}: generating", flush=True)
@@ -286,6 +298,7 @@ def measure(scale: Scale, workdir: Path) -> Result:
         peer=peer,
         quiet=quiet,
         agreement=agreed,
+        engine=scale.engine,
     )
     (root / "result.json").write_text(json.dumps(asdict(result), ensure_ascii=False, indent=1))
     shutil.rmtree(root / "scratch", ignore_errors=True)
@@ -348,6 +361,7 @@ def _agreement_cell(n: dict[str, int] | None) -> str:
 def targets(results: list[Result]) -> list[str]:
     """The target rows (issue #14's table, 2 cores), judged on the measured figures."""
     rows = []
+    results = [r for r in results if r.engine == "duckdb"]  # the targets are DuckDB's (issue #14)
     for r in results:
         scale = SCALES.get(r.scale)
         if scale is None:
@@ -415,6 +429,7 @@ def render(results: list[Result], machine: str, pages: str | None) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     row("measured at (commit)", [f"{r.measured_at} ({r.commit})" for r in results])
+    row("engine (dbt build)", [ENGINES[r.engine] for r in results])
     row("raw files", [f"{r.raw_rows:,} rows, {r.raw_bytes / 1024**2:,.0f} MB" for r in results])
     row("generate", [f"{r.generate.seconds:.1f} s, {r.generate.peak_rss_gb:.1f} GB" for r in results])
 
@@ -460,6 +475,7 @@ def render(results: list[Result], machine: str, pages: str | None) -> str:
     lines += ["", "## Targets (2 cores)", "", "| target | measured | |", "|---|---|---|", *targets(results)]
     if pages:
         lines += ["", pages.strip()]
+    lines += ["", PROVINCE.read_text(encoding="utf-8").strip()]
     carried = {"results": [asdict(r) for r in results], "pages": pages}
     lines += ["", "<!-- bench results (make bench reads them back)", json.dumps(carried, ensure_ascii=False), "-->"]
     return "\n".join(lines) + "\n"

@@ -123,3 +123,15 @@ def test_scales_not_measured_again_keep_their_figures_from_the_file():
     new_a, new_small = _result("a", 90, 40, 9, peer=30, quiet=8), _result("small", 12, 8, 1, peer=4)
     assert merged(carried, [new_a, new_small]) == [new_small, new_a, old_b]
     assert embedded("# Benchmarks written before the results were carried\n") == ([], None)
+
+
+def test_the_spark_column_names_its_engine_and_is_judged_on_no_duckdb_target():
+    spark = _result("a-spark", 1900, 900, 60, quiet=40)
+    spark.engine = "spark"
+    text = render([_result("a", 600, 300, 60, quiet=30), spark], "test machine", None)
+    assert "| engine (dbt build) | DuckDB | Spark local[2] |" in text
+    assert "| full run: dbt build | 50.0 s | 50.0 s |" in text
+    assert "| (a) ratio to the floor ≤ 5 | 10.0× | **not met** |" in text
+    assert "(a-spark) ratio to the floor" not in text and "(a-spark) a night with no new file" not in text
+    assert "## A province on Spark" in text  # the design written from these figures
+    assert merged(embedded(text)[0], []) == [_result("a", 600, 300, 60, quiet=30), spark]
