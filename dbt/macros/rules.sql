@@ -11,6 +11,12 @@
         end)
 {%- endmacro %}
 
+{#- On roll (有学籍): a student status of 在读 or 休学. Counts as a student, not out of school
+    (shared/domain.md); every model asks this one macro. -#}
+{% macro is_on_roll(status) -%}
+    ({{ status }} in ('enrolled', 'suspended'))
+{%- endmacro %}
+
 {% macro parse_gender(expr) -%}
     case trim({{ expr }}) when '男' then 'M' when '1' then 'M' when '女' then 'F' when '2' then 'F' end
 {%- endmacro %}

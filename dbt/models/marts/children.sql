@@ -117,7 +117,7 @@ joined as (
         status.grade,
         status.status,
         status.snapshot_date as status_date,
-        status.is_latest_snapshot and status.status in ('enrolled', 'suspended') as is_current_student,
+        status.is_latest_snapshot and {{ is_on_roll('status.status') }} as is_current_student,
         status.township_code as school_township_code,
         status.disability_type,
         placement.inclusive_placement,
