@@ -25,6 +25,15 @@
     coalesce(trim({{ expr }}) in ('是', '1', 'Y', 'y', '有'), false)
 {%- endmacro %}
 
+{#- The rows of an extract's latest snapshot (the largest snapshot_date): the household register
+    and the poverty list are used as of their latest delivery only. -#}
+{% macro latest_snapshot_rows(relation) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join (select max(snapshot_date) as snapshot_date from {{ relation }}) as latest_snapshot
+        on {{ relation }}.snapshot_date = latest_snapshot.snapshot_date
+{%- endmacro %}
+
 {#- School year Y runs from 1 September Y to 31 August Y+1. -#}
 {% macro school_year_of(date_expr) -%}
     (case when month({{ date_expr }}) >= 9 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
