@@ -17,6 +17,12 @@
     ({{ status }} in ('enrolled', 'suspended'))
 {%- endmacro %}
 
+{#- Which of a child's records of one snapshot speaks for the child: 在读, then 休学, then any other
+    status (ascending). -#}
+{% macro on_roll_rank(status) -%}
+    case {{ status }} when 'enrolled' then 0 when 'suspended' then 1 else 2 end
+{%- endmacro %}
+
 {% macro parse_gender(expr) -%}
     case trim({{ expr }}) when '男' then 'M' when '1' then 'M' when '女' then 'F' when '2' then 'F' end
 {%- endmacro %}

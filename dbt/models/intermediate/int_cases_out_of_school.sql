@@ -30,7 +30,7 @@ records as (
         grade,
         row_number() over (
             partition by id_number, snapshot_date
-            order by case status when 'enrolled' then 0 when 'suspended' then 1 else 2 end asc, student_no asc
+            order by {{ on_roll_rank('status') }} asc, student_no asc
         ) as record_rank
     from {{ ref('int_student_status') }}
     where id_number is not null

@@ -39,7 +39,7 @@ ranked_status as (
             partition by coalesce(id_number, student_no)
             order by
                 snapshot_date desc,
-                case status when 'enrolled' then 0 when 'suspended' then 1 else 2 end asc,
+                {{ on_roll_rank('status') }} asc,
                 student_no asc
         ) as recency_rank
     from {{ ref('int_student_status') }}
