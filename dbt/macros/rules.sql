@@ -11,12 +11,33 @@
         end)
 {%- endmacro %}
 
+{#- On roll (有学籍): a student status of 在读 or 休学. Counts as a student, not out of school
+    (shared/domain.md); every model asks this one macro. -#}
+{% macro is_on_roll(status) -%}
+    ({{ status }} in ('enrolled', 'suspended'))
+{%- endmacro %}
+
+{#- Which of a child's records of one snapshot speaks for the child: 在读, then 休学, then any other
+    status (ascending). -#}
+{% macro on_roll_rank(status) -%}
+    case {{ status }} when 'enrolled' then 0 when 'suspended' then 1 else 2 end
+{%- endmacro %}
+
 {% macro parse_gender(expr) -%}
     case trim({{ expr }}) when '男' then 'M' when '1' then 'M' when '女' then 'F' when '2' then 'F' end
 {%- endmacro %}
 
 {% macro yes_no(expr) -%}
     coalesce(trim({{ expr }}) in ('是', '1', 'Y', 'y', '有'), false)
+{%- endmacro %}
+
+{#- The rows of an extract's latest snapshot (the largest snapshot_date): the household register
+    and the poverty list are used as of their latest delivery only. -#}
+{% macro latest_snapshot_rows(relation) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join (select max(snapshot_date) as snapshot_date from {{ relation }}) as latest_snapshot
+        on {{ relation }}.snapshot_date = latest_snapshot.snapshot_date
 {%- endmacro %}
 
 {#- School year Y runs from 1 September Y to 31 August Y+1. -#}

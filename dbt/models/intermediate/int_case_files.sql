@@ -57,35 +57,32 @@ case_key as (
 
 ),
 
--- every unexcused day up to the as-of date, numbered per student: within a streak the
--- unexcused days are consecutive in this numbering (leave days do not count, a present day
--- ends the streak)
-unexcused as (
+-- the school days on which a streak reached the notice threshold (its 3rd unexcused day), with
+-- their segment (int_student_school_days)
+third_days as (
 
     select
-        daily.student_no,
-        daily.attendance_date,
-        row_number() over (partition by daily.student_no order by daily.attendance_date) as unexcused_number
-    from {{ ref('int_attendance_daily') }} as daily
-    cross join as_of
-    where daily.attendance_kind = 'unexcused' and daily.attendance_date <= as_of.as_of_date
+        student_no,
+        segment,
+        attendance_date
+    from {{ ref('int_student_school_days') }}
+    where attendance_kind = 'unexcused' and unexcused_streak = {{ var('absent_notice_days') }}
 
 ),
 
 ledger_streaks as (
 
-    -- a case opens on the streak's Nth unexcused day: its 3rd is N - 3 days before in the numbering
+    -- a case opens on a day of its streak's segment: the segment's 3rd unexcused day
     select
         ledger.case_id,
-        third.attendance_date as streak_3_on
+        third_days.attendance_date as streak_3_on
     from ledger
-    inner join unexcused as opening
+    inner join {{ ref('int_student_school_days') }} as opening
         on ledger.student_no = opening.student_no and ledger.opened_on = opening.attendance_date
-    inner join unexcused as third
+    inner join third_days
         on
-            opening.student_no = third.student_no
-            and third.unexcused_number
-            = opening.unexcused_number - {{ var('suspected_dropout_days') }} + {{ var('absent_notice_days') }}
+            opening.student_no = third_days.student_no
+            and opening.segment = third_days.segment
     where ledger.trigger = 'unexcused_absence'
 
 ),
@@ -113,12 +110,12 @@ ledger_files as (
 
 ),
 
-last_unexcused as (
+current_segments as (
 
     select
         student_no,
-        max(unexcused_number) as unexcused_number
-    from unexcused
+        max(segment) as segment
+    from {{ ref('int_student_school_days') }}
     group by student_no
 
 ),
@@ -130,15 +127,13 @@ streak_files as (
         attendance_status.student_no,
         coalesce(identity.id_number, attendance_status.student_no) as child_key,
         identity.id_number,
-        third.attendance_date as streak_3_on
+        third_days.attendance_date as streak_3_on
     from attendance_status
-    inner join last_unexcused on attendance_status.student_no = last_unexcused.student_no
-    inner join unexcused as third
+    inner join current_segments on attendance_status.student_no = current_segments.student_no
+    inner join third_days
         on
-            attendance_status.student_no = third.student_no
-            and third.unexcused_number
-            = last_unexcused.unexcused_number - attendance_status.unexcused_streak_days
-            + {{ var('absent_notice_days') }}
+            current_segments.student_no = third_days.student_no
+            and current_segments.segment = third_days.segment
     left join identity on attendance_status.student_no = identity.student_no
     where
         attendance_status.unexcused_streak_days >= {{ var('absent_notice_days') }}

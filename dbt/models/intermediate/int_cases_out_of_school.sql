@@ -30,7 +30,7 @@ records as (
         grade,
         row_number() over (
             partition by id_number, snapshot_date
-            order by case status when 'enrolled' then 0 when 'suspended' then 1 else 2 end asc, student_no asc
+            order by {{ on_roll_rank('status') }} asc, student_no asc
         ) as record_rank
     from {{ ref('int_student_status') }}
     where id_number is not null
@@ -90,7 +90,7 @@ classified as (
         last_known.status,
         case
             when last_known.id_number is null then 'never_enrolled'
-            when last_known.status_date = per_snapshot.snapshot_date and last_known.status in ('enrolled', 'suspended')
+            when last_known.status_date = per_snapshot.snapshot_date and {{ is_on_roll('last_known.status') }}
                 then 'in_school'
             when last_known.status = 'transferred_out' then 'transferred_out'
             when last_known.status = 'graduated' and last_known.grade = 9 then 'completed'

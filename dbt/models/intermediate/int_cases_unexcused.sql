@@ -1,55 +1,12 @@
--- Suspected-dropout cases from unexcused streaks, rebuilt from every attendance record. A
--- segment runs from a present day to the next; leave days neither extend nor break it. A case
--- opens on the segment's Nth unexcused day, escalates on the Mth, and closes as returned on the
--- next present day (status closes are applied in int_dropout_cases).
--- One ordered pass over the records numbers the segments and counts unexcused days; the rest
--- works on the few unexcused records (and on the present days that end a case's segment).
+-- Suspected-dropout cases from unexcused streaks, rebuilt from every attendance record. A case
+-- opens on the day a segment's streak (int_student_school_days: a present day starts a segment,
+-- leave days neither extend nor break it) reaches N unexcused days, escalates on the Mth, and
+-- closes as returned on the next present day (status closes are applied in int_dropout_cases).
 with
 
-daily as (
+days as (
 
-    -- school days only: records on other dates (audit.off_calendar_attendance) do not count
-    select attendance.*
-    from {{ ref('int_attendance_daily') }} as attendance
-    inner join {{ ref('int_school_days') }} as school_days
-        on attendance.attendance_date = school_days.attendance_date
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of') }}
-
-),
-
-segmented as (
-
-    select
-        daily.student_no,
-        daily.attendance_date,
-        daily.attendance_kind,
-        sum(case when daily.attendance_kind = 'present' then 1 else 0 end) over (
-            partition by daily.student_no order by daily.attendance_date rows unbounded preceding
-        ) as segment,
-        sum(case when daily.attendance_kind = 'unexcused' then 1 else 0 end) over (
-            partition by daily.student_no order by daily.attendance_date rows unbounded preceding
-        ) as unexcused_total
-    from daily
-    cross join as_of
-    where daily.attendance_date <= as_of.as_of_date
-
-),
-
-counted as (
-
-    -- a segment's first unexcused day is its 1st: the running total restarted there
-    select
-        student_no,
-        segment,
-        attendance_date,
-        unexcused_total - min(unexcused_total) over (partition by student_no, segment) + 1 as unexcused_so_far
-    from segmented
-    where attendance_kind = 'unexcused'
+    select * from {{ ref('int_student_school_days') }}
 
 ),
 
@@ -58,9 +15,10 @@ segments as (
     select
         student_no,
         segment,
-        min(case when unexcused_so_far = {{ var('suspected_dropout_days') }} then attendance_date end) as opened_on,
-        min(case when unexcused_so_far = {{ var('dropout_days') }} then attendance_date end) as escalated_on
-    from counted
+        min(case when unexcused_streak = {{ var('suspected_dropout_days') }} then attendance_date end) as opened_on,
+        min(case when unexcused_streak = {{ var('dropout_days') }} then attendance_date end) as escalated_on
+    from days
+    where attendance_kind = 'unexcused'
     group by student_no, segment
 
 ),
@@ -76,15 +34,15 @@ returns as (
 
     -- the present day that starts the next segment
     select
-        segmented.student_no,
-        segmented.segment - 1 as segment,
-        segmented.attendance_date as returned_on
-    from segmented
+        days.student_no,
+        days.segment - 1 as segment,
+        days.attendance_date as returned_on
+    from days
     inner join cases
         on
-            segmented.student_no = cases.student_no
-            and segmented.segment = cases.segment + 1
-    where segmented.attendance_kind = 'present'
+            days.student_no = cases.student_no
+            and days.segment = cases.segment + 1
+    where days.is_present
 
 )
 

@@ -18,16 +18,14 @@ township_names as (
 
 latest_snapshot as (
 
-    select max(snapshot_date) as snapshot_date from household
+    {{ latest_snapshot_rows('household') }}
 
 ),
 
 latest as (
 
-    select household.*
-    from household
-    inner join latest_snapshot on household.snapshot_date = latest_snapshot.snapshot_date
-    where household.id_number is not null
+    select * from latest_snapshot
+    where id_number is not null
 
 ),
 

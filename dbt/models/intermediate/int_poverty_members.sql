@@ -10,18 +10,16 @@ poverty as (
 
 latest_snapshot as (
 
-    select max(snapshot_date) as snapshot_date from poverty
+    {{ latest_snapshot_rows('poverty') }}
 
 ),
 
 latest as (
 
-    select poverty.*
-    from poverty
-    inner join latest_snapshot on poverty.snapshot_date = latest_snapshot.snapshot_date
+    select * from latest_snapshot
     where
-        poverty.id_number is not null
-        and poverty.household_type in ('alleviated', 'monitored')
+        id_number is not null
+        and household_type in ('alleviated', 'monitored')
 
 ),
 

@@ -1,13 +1,14 @@
 -- The risk score's inputs per 在读 student and evaluation date T (int_risk_eval_days), from
--- what was known on T only: attendance up to T on the roster grid (int_enrolled_days) and the
--- student-status snapshot that describes T. Poverty-household membership is the latest
--- poverty snapshot (the extract keeps no history of it). Unexcused streaks follow the domain
--- rule: a present day ends one, leave days neither extend nor break it.
+-- what was known on T only: attendance up to T on the roster grid (the 在读 days of
+-- int_student_school_days, which also holds the unexcused streak on T) and the student-status
+-- snapshot that describes T. Poverty-household membership is the latest poverty snapshot (the
+-- extract keeps no history of it).
 with
 
 grid as (
 
-    select * from {{ ref('int_enrolled_days') }}
+    select * from {{ ref('int_student_school_days') }}
+    where is_enrolled
 
 ),
 
@@ -54,7 +55,7 @@ flagged as (
     select
         student_no,
         attendance_date,
-        case when attendance_kind = 'present' then 1 else 0 end as is_present,
+        unexcused_streak,
         case when attendance_kind = 'unexcused' then 1 else 0 end as is_unexcused,
         case when attendance_kind = 'leave' then 1 else 0 end as is_leave
     from grid
@@ -67,10 +68,7 @@ running as (
     select
         student_no,
         attendance_date,
-        is_present,
-        sum(is_unexcused) over (
-            partition by student_no order by attendance_date rows unbounded preceding
-        ) as unexcused_so_far,
+        unexcused_streak,
         sum(is_unexcused) over (
             partition by student_no order by attendance_date {{ last_days_frame(var('risk_recent_days')) }}
         ) as recent_unexcused,
@@ -103,11 +101,7 @@ windowed as (
         attendance_date,
         recent_unexcused,
         later_unexcused,
-        -- a streak runs since the last present day (leave days neither extend nor break it):
-        -- unexcused days so far minus those counted by that present day
-        unexcused_so_far - coalesce(max(case when is_present = 1 then unexcused_so_far end) over (
-            partition by student_no order by attendance_date rows unbounded preceding
-        ), 0) as unexcused_streak,
+        unexcused_streak,
         sum(long_leave_starts) over (
             partition by student_no order by attendance_date {{ last_days_frame(var('risk_leave_window_days')) }}
         ) as long_leaves

@@ -16,7 +16,7 @@ ranked as (
             partition by id_number
             order by
                 snapshot_date desc,
-                case status when 'enrolled' then 0 when 'suspended' then 1 else 2 end asc,
+                {{ on_roll_rank('status') }} asc,
                 student_no asc
         ) as recency_rank
     from status

@@ -57,7 +57,7 @@ identified as (
         schools.stage as school_stage,
         numbered.row_rank = 1
         and identity.id_number is not null
-        and numbered.status in ('enrolled', 'suspended') as is_registration
+        and {{ is_on_roll('numbered.status') }} as is_registration
     from numbered
     left join identity on numbered.student_no = identity.student_no
     left join schools on numbered.school_code = schools.school_code

@@ -39,7 +39,7 @@ ranked_status as (
             partition by coalesce(id_number, student_no)
             order by
                 snapshot_date desc,
-                case status when 'enrolled' then 0 when 'suspended' then 1 else 2 end asc,
+                {{ on_roll_rank('status') }} asc,
                 student_no asc
         ) as recency_rank
     from {{ ref('int_student_status') }}
@@ -117,7 +117,7 @@ joined as (
         status.grade,
         status.status,
         status.snapshot_date as status_date,
-        status.is_latest_snapshot and status.status in ('enrolled', 'suspended') as is_current_student,
+        status.is_latest_snapshot and {{ is_on_roll('status.status') }} as is_current_student,
         status.township_code as school_township_code,
         status.disability_type,
         placement.inclusive_placement,

@@ -57,7 +57,7 @@ start_rows as (
     select staged.*
     from staged
     inner join year_bounds on staged.snapshot_date = year_bounds.first_snapshot
-    where staged.status in ('enrolled', 'suspended')
+    where {{ is_on_roll('staged.status') }}
 
 ),
 
@@ -114,7 +114,7 @@ start_side as (
             case
                 when
                     end_status = 'transferred_out'
-                    or (end_status in ('enrolled', 'suspended') and end_unit != start_unit)
+                    or ({{ is_on_roll('end_status') }} and end_unit != start_unit)
                     then 1
             end
         ) as transfers_out,
@@ -135,7 +135,7 @@ end_side as (
         count(*) as end_roll,
         count(case when not in_start_roll or start_unit != end_unit then 1 end) as transfers_in
     from paths
-    where end_status in ('enrolled', 'suspended')
+    where {{ is_on_roll('end_status') }}
     group by school_year, level, stage, end_unit
 
 ),
@@ -172,7 +172,7 @@ grade_9_rolls as (
         end_rows.township_code,
         count(*) as grade_9_roll
     from end_rows
-    where end_rows.stage = 'nine_year' and end_rows.grade = 9 and end_rows.status in ('enrolled', 'suspended')
+    where end_rows.stage = 'nine_year' and end_rows.grade = 9 and {{ is_on_roll('end_rows.status') }}
     group by end_rows.school_year, end_rows.township_code
 
 ),

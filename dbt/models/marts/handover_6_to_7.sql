@@ -51,7 +51,7 @@ registered as (
         child_key,
         min(school_code) as grade_7_school_code
     from this_year
-    where grade = 7 and status in ('enrolled', 'suspended')
+    where grade = 7 and {{ is_on_roll('status') }}
     group by child_key
 
 ),

@@ -37,7 +37,7 @@ status_holders as (
         ) }} as integer) as age
     from {{ ref('int_student_status') }} as status
     cross join as_of
-    where status.is_latest_snapshot and status.status in ('enrolled', 'suspended')
+    where status.is_latest_snapshot and {{ is_on_roll('status.status') }}
 
 ),
 

@@ -77,7 +77,7 @@ students_on_day as (
     inner join {{ ref('int_student_status') }} as status
         on
             day_snapshots.snapshot_date = status.snapshot_date
-            and status.status in ('enrolled', 'suspended')
+            and {{ is_on_roll('status.status') }}
     left join {{ ref('int_attendance_daily') }} as daily
         on
             status.student_no = daily.student_no

@@ -35,7 +35,7 @@ classified as (
     where
         last_status.id_number is null
         or not (
-            (last_status.is_latest_snapshot and last_status.status in ('enrolled', 'suspended'))
+            (last_status.is_latest_snapshot and {{ is_on_roll('last_status.status') }})
             or (last_status.status = 'graduated' and last_status.grade = 9)
             or last_status.status = 'deceased'
         )
