@@ -23,6 +23,7 @@ class Settings:
     settle_max_wait_seconds: int  # KCBX_SETTLE_MAX_WAIT_SECONDS: a run waits this long for a file to settle
     shrink_tolerance: float  # KCBX_SHRINK_TOLERANCE: a delivery this much smaller than its predecessor is refused
     full_refresh: bool  # KCBX_FULL_REFRESH=1: reload every file and rebuild every model (`make rebuild`)
+    as_of_date: str  # KCBX_AS_OF_DATE: the comparisons' as-of date (YYYY-MM-DD); empty: the last complete school day
     memory_limit: str  # KCBX_DUCKDB_MEMORY_LIMIT: DuckDB's memory in the run (dbt's profile reads it too)
     engine: str  # KCBX_ENGINE: duckdb (default) or spark: the engine dbt builds and tests the models on
     spark_dir: Path  # KCBX_SPARK_DIR: Spark's metastore, tables and raw Parquet (default beside the build warehouse)
@@ -44,6 +45,7 @@ class Settings:
             settle_max_wait_seconds=int(os.environ.get("KCBX_SETTLE_MAX_WAIT_SECONDS", "600")),
             shrink_tolerance=float(os.environ.get("KCBX_SHRINK_TOLERANCE", "0.2")),
             full_refresh=os.environ.get("KCBX_FULL_REFRESH") == "1",
+            as_of_date=os.environ.get("KCBX_AS_OF_DATE", "").strip(),
             memory_limit=os.environ.get("KCBX_DUCKDB_MEMORY_LIMIT", "12GB"),
             engine=_choice("KCBX_ENGINE", ENGINES),
             spark_dir=Path(os.environ.get("KCBX_SPARK_DIR", build_db.parent / "spark")).resolve(),

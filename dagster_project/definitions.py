@@ -16,7 +16,7 @@ from dagster_project.automation.triggers import new_files_sensor, nightly_schedu
 from dagster_project.checks.asset_checks import asset_checks
 from dagster_project.config import Settings
 from dagster_project.jobs import nightly_job
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import NightResource, WarehouseResource
 
 _settings = Settings.from_env()
 _dbt_models = build_dbt_assets()
@@ -32,6 +32,8 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     resources={
         "warehouse": WarehouseResource.from_settings(_settings),
+        # what one run does beyond a night's defaults: full_refresh, as_of_date (run config)
+        "night": NightResource.from_settings(_settings),
         # dbt from the same environment, whether or not it is activated
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },

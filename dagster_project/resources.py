@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -41,6 +42,32 @@ def build_lock(build_db: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+class NightResource(dg.ConfigurableResource):
+    """What one run does beyond a night's defaults, settable as run config (the launchpad, or
+    ``dagster job execute -c night.yaml`` with ``resources: {night: {config: {as_of_date:
+    "2026-01-15"}}}``). The defaults come from KCBX_FULL_REFRESH and KCBX_AS_OF_DATE; run config
+    replaces both: a field it does not give takes the default below, not the environment's."""
+
+    full_refresh: bool = False  # reload every file and rebuild every model (`make rebuild`)
+    as_of_date: str = ""  # the comparisons' as-of date, YYYY-MM-DD; empty: the last complete school day
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NightResource:
+        return cls(full_refresh=settings.full_refresh, as_of_date=settings.as_of_date)
+
+    def as_of(self) -> date | None:
+        """The as-of date asked for, or None; a value that is not a date stops the run saying so."""
+        if not self.as_of_date:
+            return None
+        try:
+            return date.fromisoformat(self.as_of_date)
+        except ValueError:
+            raise dg.Failure(
+                description=f"as_of_date（截至日期）「{self.as_of_date}」不是日期：请写成 YYYY-MM-DD（例如 2026-01-15），"
+                "或不设（默认为考勤完整的最后一个上学日），再重新运行"
+            ) from None
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Paths default to the KCBX_* environment variables (see dagster_project/config.py)."""
 
@@ -48,7 +75,6 @@ class WarehouseResource(dg.ConfigurableResource):
     build_db: str
     warehouse: str
     docs_dir: str
-    full_refresh: bool = False  # reload every file and rebuild every model (KCBX_FULL_REFRESH=1)
     memory_limit: str = "12GB"  # DuckDB's memory; beyond it, work spills to disk
     settle_seconds: float = 60  # a file changed more recently may still be copying: wait for it
     settle_max_wait_seconds: float = 600  # ... but no longer than this, then refuse it
@@ -64,7 +90,6 @@ class WarehouseResource(dg.ConfigurableResource):
             build_db=str(settings.build_db),
             warehouse=str(settings.warehouse),
             docs_dir=str(settings.docs_dir),
-            full_refresh=settings.full_refresh,
             memory_limit=settings.memory_limit,
             settle_seconds=settings.settle_seconds,
             settle_max_wait_seconds=settings.settle_max_wait_seconds,

@@ -65,10 +65,11 @@ def pipeline_env(root: Path, raw: Path) -> dict[str, str]:
     return env
 
 
-def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """The real nightly job, as `make pipeline` runs it."""
+def run_pipeline(env: dict[str, str], config: Path | None = None) -> subprocess.CompletedProcess:
+    """The real nightly job, as `make pipeline` runs it (with a run config file, if given)."""
     return subprocess.run(
-        [str(BIN / "dagster"), "job", "execute", "-m", "dagster_project.definitions", "-j", "kcbx_nightly"],
+        [str(BIN / "dagster"), "job", "execute", "-m", "dagster_project.definitions", "-j", "kcbx_nightly"]
+        + (["-c", str(config)] if config else []),
         cwd=REPO,
         env=env,
         capture_output=True,

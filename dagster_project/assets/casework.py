@@ -20,7 +20,7 @@ from casework import config
 from casework.case_ids import ensure_key
 from casework.store import Store
 from dagster_project.ingest.landing import BOOKKEEPING_DDL
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import NightResource, WarehouseResource
 
 ENTRIES = "casework_entries"
 SOURCE = "看板录入"  # how the store shows in raw.load_files
@@ -119,11 +119,11 @@ def land_store(
         ),
     ]
 )
-def casework_entries(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def casework_entries(context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource):
     store = Store(config.store_url())
     try:
         with warehouse.build_connection() as con:
-            n, changed = land_store(con, store, datetime.now(), full=warehouse.full_refresh)
+            n, changed = land_store(con, store, datetime.now(), full=night.full_refresh)
     finally:
         store.dispose()
     context.log.info(f"casework entries: {n:,} in the store, {'landed' if changed else 'unchanged since the last run'}")

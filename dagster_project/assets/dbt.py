@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from dagster_project.checks.asset_checks import record_outcome
 from dagster_project.config import REPO_ROOT
 from dagster_project.failures import is_dbt_unique_id, stale_manifest_message
 from dagster_project.publish import PUBLISHED_SCHEMAS
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import NightResource, WarehouseResource
 
 if TYPE_CHECKING:  # the repository's asset graph (dagster exports no public name for its type)
     from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
@@ -64,10 +65,11 @@ def run_target(warehouse: WarehouseResource) -> Path:
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str | None:
     """Why incremental models must be rebuilt from scratch this run, or None: a full rebuild was
-    asked for (KCBX_FULL_REFRESH=1, `make rebuild`), or an already loaded file was replaced or
-    removed since the last build (its old rows may live on in incremental models)."""
+    asked for (`make rebuild`, KCBX_FULL_REFRESH=1 or the run config's full_refresh), or an
+    already loaded file was replaced or removed since the last build (its old rows may live on in
+    incremental models)."""
     if requested:
-        return "KCBX_FULL_REFRESH=1"
+        return "full_refresh asked for"
     exists = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_changes'"
     ).fetchone()[0]
@@ -89,12 +91,15 @@ create table if not exists raw.dbt_builds (
 """
 
 
-def project_fingerprint(project_dir: Path, engine: str = "duckdb") -> str:
-    """A hash of the dbt project's own files (not of the data) and of the engine that builds it
-    (a build on the other engine left no tables this one could keep)."""
+def project_fingerprint(project_dir: Path, engine: str = "duckdb", as_of: date | None = None) -> str:
+    """A hash of the dbt project's own files (not of the data), of the engine that builds it (a
+    build on the other engine left no tables this one could keep) and of the as-of date asked
+    for (every model reads it): a change to any of them builds every model."""
     digest = hashlib.sha256()
     if engine != "duckdb":
         digest.update(engine.encode())
+    if as_of is not None:
+        digest.update(f"as_of_date={as_of.isoformat()}".encode())
     for part in PROJECT_PARTS:
         root = project_dir / part
         for path in sorted([root] if root.is_file() else root.rglob("*")):
@@ -287,7 +292,7 @@ def run_dbt(
 
 
 def on_spark(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, args: list[str], profile: dict[str, str]
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, args: list[str], dbt_vars: dict[str, str]
 ) -> tuple[list[str], Callable[[], duckdb.DuckDBPyConnection]]:
     """What a build on Spark adds to ``args`` (the spark target, its folder and the landed raw
     tables written as Parquet, registered by the build's first hook), and where a failed build's
@@ -300,7 +305,7 @@ def on_spark(
     with warehouse.explained():
         tables = spark.export_raw(Path(warehouse.build_db), spark_dir / "raw")
     context.log.info(f"Spark: {len(tables)} raw tables written as Parquet under {spark_dir / 'raw'}")
-    dbt_vars = {**profile, "kcbx_spark_dir": str(spark_dir), **spark.raw_parquet_vars(spark_dir / "raw", tables)}
+    dbt_vars = {**dbt_vars, "kcbx_spark_dir": str(spark_dir), **spark.raw_parquet_vars(spark_dir / "raw", tables)}
     args = [*args, "--target", "spark", "--vars", json.dumps(dbt_vars)]
     left_out = {"all": [], "unit": ["test"], "none": ["test", "unit_test"]}[warehouse.spark_tests]
     if left_out:
@@ -311,13 +316,18 @@ def on_spark(
 
 def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=KcbxTranslator())
-    def kcbx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        # the dbt profile reads the run's paths from these vars (dbt/profiles.yml)
-        profile = {"kcbx_build_db": warehouse.build_db}
+    def kcbx_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, night: NightResource
+    ):
+        as_of = night.as_of()
+        # the dbt profile reads the run's paths from these vars (dbt/profiles.yml); the models the as-of date
+        dbt_vars = {"kcbx_build_db": warehouse.build_db, **({"as_of_date": as_of.isoformat()} if as_of else {})}
+        if as_of:
+            context.log.info(f"dbt build: as of {as_of.isoformat()} (as_of_date asked for)")
         on_duckdb = warehouse.engine == "duckdb"
-        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir), warehouse.engine)
+        fingerprint = project_fingerprint(Path(DBT_PROJECT.project_dir), warehouse.engine, as_of)
         with warehouse.build_connection() as con:
-            reason = full_refresh_needed(con, warehouse.full_refresh)
+            reason = full_refresh_needed(con, night.full_refresh)
             changed = None if reason else changed_sources(con, fingerprint)
         if not on_duckdb and changed and not (Path(warehouse.spark_dir) / "metastore_db").exists():
             changed = None  # Spark's tables are gone: nothing stands as the last build made it
@@ -328,7 +338,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             context.log.info(f"dbt build --full-refresh: {reason}")
             args.append("--full-refresh")
         elif changed is None:
-            context.log.info("dbt build: every model (the first build, or the dbt project changed)")
+            context.log.info("dbt build: every model (the first build, or the project, engine or as-of date changed)")
         elif changed:
             left_out = not_downstream(json.loads(DBT_PROJECT.manifest_path.read_text()), changed)
             context.log.info(
@@ -347,9 +357,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             }
             yield from _standing(context, rebuilt)
             if on_duckdb:
-                yield from run_dbt(context, dbt, warehouse, [*args, "--vars", json.dumps(profile)])
+                yield from run_dbt(context, dbt, warehouse, [*args, "--vars", json.dumps(dbt_vars)])
             else:
-                args, rows = on_spark(context, warehouse, args, profile)
+                args, rows = on_spark(context, warehouse, args, dbt_vars)
                 yield from run_dbt(context, dbt, warehouse, args, target, rows)
                 with warehouse.build_connection() as con:
                     loaded = spark.load_spark_tables(

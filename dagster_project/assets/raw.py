@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_project.config import Settings
 from dagster_project.ingest.landing import land_extract
 from dagster_project.ingest.specs import ExtractSpec, load_specs
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import NightResource, WarehouseResource
 from dagster_project.spark import write_raw_partitions
 
 
@@ -20,7 +20,9 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
         description=f"{spec.title}：新到或改动的{'快照' if spec.snapshot else '文件'}原样入库（raw.{spec.name}），带来源文件、行号、哈希、入库时间；"
         "Spark 引擎下另按交付批次写为 Parquet（<KCBX_SPARK_DIR>/raw/<抽取>/delivery=<批次号>/），供 Spark 读取。",
     )
-    def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _land(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
+    ) -> dg.MaterializeResult:
         with warehouse.explained(), warehouse.build_connection() as con:
             summary = land_extract(
                 con,
@@ -28,12 +30,12 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
                 Path(warehouse.raw_dir),
                 datetime.now(),
                 context.log.info,
-                full=warehouse.full_refresh,
+                full=night.full_refresh,
                 rules=warehouse.rules,
             )
             if warehouse.engine == "spark":  # what Spark reads: Parquet by delivery
                 written, removed = write_raw_partitions(
-                    con, spec.name, Path(warehouse.spark_dir) / "raw", full=warehouse.full_refresh
+                    con, spec.name, Path(warehouse.spark_dir) / "raw", full=night.full_refresh
                 )
                 context.log.info(f"{spec.name}: Parquet for Spark: {written} deliveries written, {removed} removed")
         context.log.info(summary.describe())

@@ -5,6 +5,7 @@ starts a run by itself when files land."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -31,13 +32,19 @@ def _copy_of(county: County, root: Path) -> dict[str, str]:
     return env
 
 
+def _night_config(root: Path, **night: object) -> Path:
+    """A run config file giving the night's options (the launchpad's YAML)."""
+    path = root / "night.yaml"
+    path.write_text(json.dumps({"resources": {"night": {"config": night}}}))  # JSON is YAML
+    return path
+
+
 def test_a_full_rebuild_gives_the_same_marts_as_the_nightly_increments(small_county, tmp_path):
     env = _copy_of(small_county, tmp_path)
-    env["KCBX_FULL_REFRESH"] = "1"
-    result = run_pipeline(env)
+    result = run_pipeline(env, _night_config(tmp_path, full_refresh=True))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "dbt build --full-refresh: KCBX_FULL_REFRESH=1" in output
+    assert "dbt build --full-refresh: full_refresh asked for" in output
     unchanged = [int(n) for n in re.findall(r"\((\d+) unchanged", output)]
     assert len(unchanged) == len(EXTRACTS) and set(unchanged) == {0}, "a full rebuild reads every file again"
     nightly = mart_digest(small_county.warehouse)
@@ -45,6 +52,32 @@ def test_a_full_rebuild_gives_the_same_marts_as_the_nightly_increments(small_cou
         nightly
     )
     assert mart_digest(Path(env["KCBX_WAREHOUSE"])) == nightly
+
+
+def test_an_as_of_date_in_the_run_config_publishes_the_comparisons_as_of_that_day(small_county, tmp_path):
+    env = _copy_of(small_county, tmp_path)
+    con = duckdb.connect(env["KCBX_BUILD_DB"], read_only=True)
+    days = [
+        str(r[0])
+        for r in con.execute(
+            "select distinct attendance_date from staging.stg_attendance where attendance_date is not null "
+            "order by 1 desc limit 6"
+        ).fetchall()
+    ]
+    con.close()
+    day = days[-1]  # a week of school days before the last
+    result = run_pipeline(env, _night_config(tmp_path, as_of_date=day))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert f"dbt build: as of {day} (as_of_date asked for)" in output
+    assert "dbt build: every model (the first build, or the project, engine or as-of date changed)" in output
+    con = duckdb.connect(env["KCBX_WAREHOUSE"], read_only=True)
+    try:
+        as_of = {str(r[0]) for r in con.execute("select distinct as_of_date from marts.ledger_age_eligible").fetchall()}
+        logged = con.execute("select as_of_date from meta.publish_log order by published_at desc limit 1").fetchone()
+    finally:
+        con.close()
+    assert as_of == {day} and str(logged[0]) == day
 
 
 def test_a_night_of_attendance_alone_leaves_the_snapshot_models_standing(small_county):

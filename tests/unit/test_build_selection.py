@@ -3,10 +3,12 @@ changed, only what derives from the extracts that landed since the last build ot
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+import pytest
 
 from dagster_project.assets.dbt import (
     changed_sources,
@@ -16,6 +18,7 @@ from dagster_project.assets.dbt import (
     record_build,
 )
 from dagster_project.ingest.landing import BOOKKEEPING_DDL
+from dagster_project.resources import NightResource
 
 
 def _land(con: duckdb.DuckDBPyConnection, extract: str, source_file: str, at: datetime) -> None:
@@ -89,6 +92,19 @@ def test_the_fingerprint_follows_the_project_files(tmp_path: Path):
     assert project_fingerprint(tmp_path) == before, "build output is not the project"
     model.write_text("select 2")
     assert project_fingerprint(tmp_path) != before
+    after = project_fingerprint(tmp_path)
+    # an as-of date asked for reads into every model: every model is built, and again without it
+    as_of = project_fingerprint(tmp_path, as_of=date(2026, 1, 15))
+    assert as_of not in (after, project_fingerprint(tmp_path, as_of=date(2026, 1, 14)))
+    assert project_fingerprint(tmp_path) == after
+
+
+def test_the_as_of_date_asked_for_is_a_date_or_the_run_stops_saying_how():
+    assert NightResource().as_of() is None
+    assert NightResource(as_of_date="2026-01-15").as_of() == date(2026, 1, 15)
+    with pytest.raises(dg.Failure) as failure:
+        NightResource(as_of_date="2026-13-01").as_of()
+    assert failure.value.description.startswith("as_of_date（截至日期）「2026-13-01」不是日期：请写成 YYYY-MM-DD")
 
 
 def test_a_test_that_did_not_run_is_counted_as_not_run_never_as_passed():
