@@ -320,7 +320,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, night: NightResource
     ):
         as_of = night.as_of()
-        # the dbt profile reads the run's paths from these vars (dbt/profiles.yml); the models the as-of date
+        # the dbt profile reads the run's paths from these vars (dbt/profiles.yml), int_as_of the as-of date
         dbt_vars = {"kcbx_build_db": warehouse.build_db, **({"as_of_date": as_of.isoformat()} if as_of else {})}
         if as_of:
             context.log.info(f"dbt build: as of {as_of.isoformat()} (as_of_date asked for)")
