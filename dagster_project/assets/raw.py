@@ -12,7 +12,7 @@ from dagster_project.resources import NightResource, WarehouseResource
 from dagster_project.spark import write_raw_partitions
 
 
-def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
+def raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", spec.name],
         group_name="raw",
@@ -23,6 +23,7 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
     def _land(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
     ) -> dg.MaterializeResult:
+        night.as_of()  # a bad as-of date stops the night before anything lands
         with warehouse.explained(), warehouse.build_connection() as con:
             summary = land_extract(
                 con,
@@ -53,4 +54,4 @@ def _raw_asset(spec: ExtractSpec) -> dg.AssetsDefinition:
 
 
 def raw_assets(settings: Settings) -> list[dg.AssetsDefinition]:
-    return [_raw_asset(spec) for spec in load_specs(settings.dbt_project_dir).values()]
+    return [raw_asset(spec) for spec in load_specs(settings.dbt_project_dir).values()]
