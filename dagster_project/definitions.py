@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.casework import casework_assets
 from dagster_project.assets.dbt import DBT_PROJECT, build_dbt_assets
@@ -16,7 +15,7 @@ from dagster_project.automation.triggers import new_files_sensor, nightly_schedu
 from dagster_project.checks.asset_checks import asset_checks
 from dagster_project.config import Settings
 from dagster_project.jobs import nightly_job
-from dagster_project.resources import NightResource, WarehouseResource
+from dagster_project.resources import DbtCli, NightResource, WarehouseResource
 
 _settings = Settings.from_env()
 _dbt_models = build_dbt_assets()
@@ -35,6 +34,10 @@ defs = dg.Definitions(
         # what one run does beyond a night's defaults: full_refresh, as_of_date (run config)
         "night": NightResource.from_settings(_settings),
         # dbt from the same environment, whether or not it is activated
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCli(
+            project_dir=DBT_PROJECT,
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            global_config_flags=["--log-level-file", "info"],
+        ),
     },
 )

@@ -1,4 +1,5 @@
-"""The warehouse resource: where the run reads extracts and writes the build warehouse."""
+"""The run's resources: the warehouse (where the run reads extracts and writes the build
+warehouse), the night's options, and dbt."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from dagster_project.config import Settings
 from dagster_project.failures import lock_message, storage_message
@@ -164,3 +169,17 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class DbtCli(DbtCliResource):
+    """dbt from this environment. dagster-dbt, on every dbt command, starts dbt once more to ask its
+    version (``dbt --version``: seconds of a night's fixed cost) and opens a dbt adapter in the
+    run's process for column metadata, which this project does not fetch. The version is the
+    installed dbt-core's (make setup pins it) and no adapter is opened."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None

@@ -71,6 +71,7 @@ def test_an_as_of_date_in_the_run_config_publishes_the_comparisons_as_of_that_da
     assert result.returncode == 0, output[-4000:]
     assert f"dbt build: as of {day} (as_of_date asked for)" in output
     assert "dbt build: every model (the first build, or the project, engine or as-of date changed)" in output
+    assert {"model", "test", "unit_test"} <= _kinds_run(env)  # a night that builds everything tests the project too
     con = duckdb.connect(env["KCBX_WAREHOUSE"], read_only=True)
     try:
         as_of = {str(r[0]) for r in con.execute("select distinct as_of_date from marts.ledger_age_eligible").fetchall()}
@@ -88,6 +89,15 @@ def test_a_night_of_attendance_alone_leaves_the_snapshot_models_standing(small_c
     left_out = set(builds[-1].split())
     assert {"stg_household", "int_household_members", "int_student_status", "int_student_identity"} <= left_out
     assert not {"int_attendance_daily", "int_enrolled_days", "int_cases_unexcused", "dropout_watch"} & left_out
+    # the night's data tests ran; the unit tests, which test the unchanged project, did not
+    assert _kinds_run(small_county.env) >= {"model", "test"}
+    assert "unit_test" not in _kinds_run(small_county.env)
+
+
+def _kinds_run(env: dict[str, str]) -> set[str]:
+    """The kinds of dbt node the environment's last dbt build ran (its run_results.json)."""
+    results = json.loads((Path(env["KCBX_BUILD_DB"]).parent / "dbt_target" / "run_results.json").read_text())
+    return {r["unique_id"].split(".")[0] for r in results["results"]}
 
 
 def test_a_night_with_no_new_file_builds_nothing_and_publishes_the_same(small_county, tmp_path, monkeypatch):
