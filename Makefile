@@ -9,7 +9,7 @@ export KCBX_RAW_DIR ?= $(CURDIR)/data/raw
 export KCBX_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export KCBX_BUILD_DB ?= $(CURDIR)/data/build/warehouse.duckdb
 PORT ?= 8501
-TEST_WORKERS ?= 2  # test files run in parallel (pytest-xdist): one worker per core
+TEST_WORKERS ?= $(shell nproc)  # test files run in parallel (pytest-xdist): one worker per core
 # the dashboard answers this machine only, unless the county opens it (e.g. 0.0.0.0 behind its HTTPS proxy)
 DASHBOARD_ADDRESS ?= 127.0.0.1
 # apt needs root: sudo when make is not run as root
