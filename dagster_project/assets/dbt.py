@@ -87,7 +87,9 @@ BUILDS_DDL = """
 create table if not exists raw.dbt_builds (
     built_at timestamp, project_hash varchar, landed_through timestamp, changed_through timestamp,
     left_out varchar
-)
+);
+-- added later: the run that built (earlier builds have none)
+alter table raw.dbt_builds add column if not exists run_id varchar;
 """
 
 
@@ -152,15 +154,16 @@ def not_downstream(manifest: Mapping[str, Any], sources: list[str]) -> list[str]
     )
 
 
-def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, left_out: list[str] | None) -> None:
-    """After a successful build: how far into the landing it read, and what it left out."""
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, left_out: list[str] | None, run_id: str) -> None:
+    """After a successful build: how far into the landing it read, what it left out, and which
+    run built (a night that builds nothing records nothing)."""
     con.execute(BUILDS_DDL)
     con.execute(
         """
-        insert into raw.dbt_builds
-        select now(), ?, (select max(loaded_at) from raw.load_files), (select max(changed_at) from raw.load_changes), ?
+        insert into raw.dbt_builds (built_at, project_hash, landed_through, changed_through, left_out, run_id)
+        select now(), ?, (select max(loaded_at) from raw.load_files), (select max(changed_at) from raw.load_changes), ?, ?
         """,
-        [fingerprint, " ".join(left_out or []) or "nothing"],
+        [fingerprint, " ".join(left_out or []) or "nothing", run_id],
     )
 
 
@@ -376,6 +379,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         with warehouse.build_connection() as con:
             if reason:
                 con.execute("update raw.load_changes set rebuilt = true where not rebuilt")
-            record_build(con, fingerprint, left_out)
+            if changed != []:
+                record_build(con, fingerprint, left_out, context.run.run_id)
 
     return kcbx_dbt_models

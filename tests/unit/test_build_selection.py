@@ -17,6 +17,7 @@ from dagster_project.assets.dbt import (
     project_fingerprint,
     record_build,
 )
+from dagster_project.checks.asset_checks import last_build_published
 from dagster_project.ingest.landing import BOOKKEEPING_DDL
 from dagster_project.resources import NightResource
 
@@ -33,13 +34,13 @@ def test_selection_follows_what_landed_since_the_last_build():
     _land(con, "attendance", "attendance/考勤_202509.csv", datetime(2025, 10, 1, 2))
     _land(con, "student_status", "student_status/学籍_20250915.csv", datetime(2025, 10, 1, 2))
     assert changed_sources(con, "v1") is None, "no build yet: everything"
-    record_build(con, "v1", None)
+    record_build(con, "v1", None, "run-1")
     assert changed_sources(con, "v1") == [], "nothing landed: nothing to build"
     assert changed_sources(con, "v2") is None, "the project changed: everything"
 
     _land(con, "attendance", "attendance/考勤_20251009.csv", datetime(2025, 10, 10, 2))
     assert changed_sources(con, "v1") == ["attendance", "load_files", "load_file_columns", "load_quarantine"]
-    record_build(con, "v1", ["int_student_status"])
+    record_build(con, "v1", ["int_student_status"], "run-2")
     _land(con, "student_status", "student_status/学籍_20251015.csv", datetime(2025, 10, 16, 2))
     _land(con, "attendance", "attendance/考勤_20251016.csv", datetime(2025, 10, 16, 2))
     assert changed_sources(con, "v1")[:2] == ["attendance", "student_status"]
@@ -47,6 +48,25 @@ def test_selection_follows_what_landed_since_the_last_build():
         ("nothing",),
         ("int_student_status",),
     ]
+
+
+def test_the_delivery_suites_rest_only_while_the_last_build_stands_published():
+    con = duckdb.connect()
+    con.execute(BOOKKEEPING_DDL)
+    assert not last_build_published(con), "nothing built or published yet"
+    record_build(con, "v1", None, "run-1")
+    con.execute("create schema meta; create table meta.publish_log (run_id varchar, published_at timestamp)")
+    assert not last_build_published(con), "built, not published (its gates failed, or it was killed)"
+    con.execute("insert into meta.publish_log (run_id, published_at) values ('run-1', now())")
+    assert last_build_published(con), "the models stand as the run that published them built them"
+    record_build(con, "v1", ["int_student_status"], "run-2")
+    assert not last_build_published(con), "rebuilt since: the new tables are checked before they publish"
+    con.execute("insert into meta.publish_log (run_id, published_at) values ('run-3', now())")
+    # a night that built nothing checked run-2's tables and published them: the gates still run
+    # until run-2's own publish is on record (or a later build is), never the other way round
+    assert not last_build_published(con)
+    con.execute("insert into meta.publish_log (run_id, published_at) values ('run-2', now())")
+    assert last_build_published(con)
 
 
 def test_models_not_downstream_of_the_changed_sources_are_left_out():
