@@ -272,10 +272,12 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> No
 
 
 def _show(fig: go.Figure, title: str) -> None:
+    # the title above the chart, not in it: a legend of several rows (the quarantine's reasons)
+    # takes the figure's top margin, which it grows to fit, and never runs into the title
+    st.markdown(f"**{title}**")
     fig.update_layout(
-        title=title,
         height=380,
-        margin={"l": 40, "r": 20, "t": 80, "b": 60},
+        margin={"l": 40, "r": 20, "t": 20, "b": 60},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         separators=".,",
     )
