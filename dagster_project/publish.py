@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.failures import AGAIN, storage_message
-from dagster_project.ingest.specs import quote_ident
+from dagster_project.ingest.specs import has_table, quote_ident
 
 # the schemas of the published warehouse its readers rely on (the marts, and the audit tables the
 # quality page shows; a Spark build hands them back to the DuckDB build warehouse); the rest of
@@ -164,9 +164,7 @@ def _take_over_published_records(con: duckdb.DuckDBPyConnection, target: Path) -
     except duckdb.Error:
         return  # not a warehouse we can read: it is replaced below in any case
     try:
-        if not published.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'publish_log'"
-        ).fetchone()[0]:
+        if not has_table(published, "meta", "publish_log"):
             return
         logs = published.execute(f"select {_LOG_COLUMNS} from meta.publish_log").fetchall()
         present = {

@@ -18,6 +18,7 @@ from dagster_project.assets.dbt_failures import explain_dbt_failure
 from dagster_project.checks.asset_checks import record_outcome
 from dagster_project.config import REPO_ROOT
 from dagster_project.failures import is_dbt_unique_id, stale_manifest_message
+from dagster_project.ingest.specs import has_table
 from dagster_project.publish import PUBLISHED_SCHEMAS
 from dagster_project.resources import NightResource, WarehouseResource
 
@@ -70,10 +71,7 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, requested: bool) -> str 
     incremental models)."""
     if requested:
         return "full_refresh asked for"
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_changes'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "raw", "load_changes"):
         return None
     changed = con.execute("select string_agg(source_file, ', ') from raw.load_changes where not rebuilt").fetchone()[0]
     return f"files replaced or removed: {changed}" if changed else None

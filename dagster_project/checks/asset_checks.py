@@ -19,7 +19,7 @@ import pandas as pd
 from dagster_project.checks import frames
 from dagster_project.checks.gx_suites import Outcome, load_suite_spec, validate_frame
 from dagster_project.config import REPO_ROOT
-from dagster_project.ingest.specs import quote_ident
+from dagster_project.ingest.specs import has_table, quote_ident
 from dagster_project.resources import WarehouseResource
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -152,11 +152,7 @@ def validate(con: duckdb.DuckDBPyConnection, suite: str, batches: Batches) -> li
 def last_build_published(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the run that made the last dbt build published it: the models stand as they were
     when that run's delivery suites passed on them (a night that lands nothing builds nothing)."""
-    known = con.execute(
-        "select count(*) from duckdb_tables() where (schema_name = 'raw' and table_name = 'dbt_builds') "
-        "or (schema_name = 'meta' and table_name = 'publish_log')"
-    ).fetchone()[0]
-    if known < 2:
+    if not (has_table(con, "raw", "dbt_builds") and has_table(con, "meta", "publish_log")):
         return False
     return con.execute(
         """

@@ -40,6 +40,13 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def has_table(con, schema: str, table: str) -> bool:
+    """Whether the DuckDB connection's database holds ``schema.table``."""
+    return con.execute(
+        "select count(*) > 0 from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+    ).fetchone()[0]
+
+
 def normalise_header(text: object) -> str:
     """Header cells as exported: strip BOM and spaces, full-width parentheses to ASCII."""
     s = "" if text is None else str(text)
